@@ -1,0 +1,138 @@
+import type { BoardProfile } from './board/profile.js';
+import type { Config } from './config/config.js';
+import { EventBus } from './core/bus.js';
+import { systemClock, type Clock } from './core/clock.js';
+import { CommandRegistry } from './core/commands.js';
+import { Controller } from './core/controller.js';
+import type { Extension } from './core/extension.js';
+import type { Logger, LogRing } from './core/logger.js';
+import type { BoxContext } from './context.js';
+import { Announce } from './extensions/announce.js';
+import { BoxEntities } from './extensions/box-entities.js';
+import { Telemetry } from './extensions/telemetry.js';
+import { DiscoveryRegistry, HaDiscovery } from './mqtt/discovery.js';
+import { EmbeddedBroker } from './mqtt/embedded-broker.js';
+import { MqttLink } from './mqtt/link.js';
+import { Publisher } from './mqtt/publisher.js';
+import { RetainedState } from './mqtt/retained.js';
+import { CommandRouter } from './mqtt/router.js';
+import { Topics } from './mqtt/topics.js';
+import { MemoryOutbox } from './outbox/memory-outbox.js';
+import { createSimProcTree } from './sim/sim-board.js';
+import { MemoryStateStore } from './store/state-store.js';
+import { VERSION } from './version.js';
+
+export interface AppOptions {
+  config: Config;
+  profile: BoardProfile;
+  logger: Logger;
+  logRing: LogRing;
+  clock?: Clock;
+  random?: () => number;
+  requestExit?: (code: number) => void;
+}
+
+/**
+ * The composition root: the one place that knows every part. Start order matters: the link's
+ * shutdown half sits before the zones so that on stop the amps are muted and off before
+ * `offline` goes out; the link connects last, once every retained state exists.
+ */
+export class App {
+  readonly ctx: BoxContext;
+  readonly controller: Controller;
+  readonly embeddedBroker?: EmbeddedBroker;
+
+  constructor(opts: AppOptions) {
+    const { config, profile, logger: log } = opts;
+    const clock = opts.clock ?? systemClock;
+    const random = opts.random ?? Math.random;
+    const bus = new EventBus((event, err) => log.error({ event, err: (err as Error)?.message }, 'bus listener failed'));
+    const topics = new Topics(config.topicPrefix, config.id, config.haPrefix);
+    this.embeddedBroker = config.mqtt.url === undefined ? new EmbeddedBroker(config.mqtt.embeddedPort, log) : undefined;
+    const link = new MqttLink(
+      {
+        url: config.mqtt.url ?? this.embeddedBroker!.url,
+        version: config.mqtt.url === undefined ? 4 : config.mqtt.version,
+        clientId: `roombox_${config.id}`,
+        username: config.mqtt.username,
+        password: config.mqtt.password,
+        caFile: config.mqtt.caFile,
+        certFile: config.mqtt.certFile,
+        keyFile: config.mqtt.keyFile,
+      },
+      topics,
+      bus,
+      clock,
+      log,
+      random,
+    );
+    const outbox = new MemoryOutbox(link, bus, log, config.outboxMax);
+    const publisher = new Publisher(outbox, topics, bus, clock);
+    const router = new CommandRouter(link, topics, bus, clock, log);
+    const retained = new RetainedState(link, log);
+    const discovery = new DiscoveryRegistry();
+    const simTree = profile.simulated && config.procRoot === undefined ? createSimProcTree(profile) : undefined;
+
+    this.ctx = {
+      config,
+      profile,
+      version: VERSION,
+      bus,
+      clock,
+      log,
+      logRing: opts.logRing,
+      commands: new CommandRegistry(),
+      topics,
+      link,
+      router,
+      retained,
+      discovery,
+      publisher,
+      outbox,
+      state: new MemoryStateStore(),
+      procRoot: config.procRoot ?? simTree?.root ?? '/',
+      simTree,
+      requestExit: opts.requestExit ?? (() => {}),
+    };
+
+    const haDiscovery = config.haDiscovery ? new HaDiscovery(discovery, { id: config.id, board: profile.name, version: VERSION }, topics, link, router, retained, clock, log, random) : undefined;
+    const info = {
+      id: config.id,
+      version: VERSION,
+      board: profile.name,
+      zones: profile.zones.map((z) => z.name),
+      inputs: profile.inputs.map((i) => i.name),
+      started_at: new Date(clock.now()).toISOString(),
+    };
+
+    const extensions: Extension[] = [
+      ...(this.embeddedBroker ? [this.embeddedBroker] : []),
+      outbox,
+      { name: 'mqtt-shutdown', start() {}, stop: () => link.stop() },
+      publisher,
+      router,
+      ...(haDiscovery ? [haDiscovery] : []),
+      new Announce(info, topics, link, retained, haDiscovery, bus, log),
+      new BoxEntities(discovery, topics),
+      // features: zones, capture
+      new Telemetry(config.telemetryS, config.dataDir, publisher, outbox, link, clock, log),
+      { name: 'mqtt-connect', start: () => link.start(), stop() {} },
+      // features: console
+      {
+        name: 'started-event',
+        start: () => bus.emit('box.event', { type: 'started', detail: { version: VERSION, board: profile.name } }),
+        stop() {},
+      },
+    ];
+    this.controller = new Controller(extensions, log);
+  }
+
+  async start(): Promise<void> {
+    await this.controller.start(new Set(['embedded-broker']));
+  }
+
+  async stop(): Promise<void> {
+    await this.controller.stop();
+    this.ctx.simTree?.dispose();
+  }
+}

@@ -1,0 +1,47 @@
+/** The typed, frozen configuration of one box. Built once by loadConfig(). */
+export interface ZoneEnv {
+  maxVolume?: number;
+  player?: string;
+  volumeSync: 'off' | 'player';
+}
+
+export interface Config {
+  id: string;
+  board: string;
+  mqtt: {
+    /** undefined: start the embedded broker. */
+    url?: string;
+    version: 4 | 5;
+    embeddedPort: number;
+    username?: string;
+    password?: string;
+    caFile?: string;
+    certFile?: string;
+    keyFile?: string;
+  };
+  topicPrefix: string;
+  haDiscovery: boolean;
+  haPrefix: string;
+  dataDir: string;
+  console: { target: 'stdio' | 'off' | string; baud: number };
+  telemetryS: number;
+  levelsHz: number;
+  ampIdleS: number;
+  silenceDbfs: number;
+  silenceS: number;
+  outboxMax: number;
+  /** Explicit proc root; undefined means '/' except on the sim board (own temporary tree). */
+  procRoot?: string;
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  /** Keyed by lower-case zone name. */
+  zones: Readonly<Record<string, ZoneEnv>>;
+}
+
+/** The configuration error: exit code 78 (EX_CONFIG), one line per problem on stderr. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+  }
+}
+
+export const EXIT_CONFIG = 78;

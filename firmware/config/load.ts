@@ -1,0 +1,160 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { BOX_ID_RE, VARS, ZONE_NAME_RE, ZONE_VARS, type ZoneVarField } from './schema.js';
+import { ConfigError, type Config, type ZoneEnv } from './config.js';
+
+export interface LoadResult {
+  config: Config;
+  warnings: string[];
+}
+
+/** Masks a secret for an error line: never its content. */
+export function maskSecret(value: string): string {
+  return value.length === 0 ? "''" : '***';
+}
+
+/** A URL with its password replaced by ***. */
+export function maskUrl(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
+}
+
+export function sanitiseHostname(name: string): string {
+  const id = name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+/, '')
+    .slice(0, 32)
+    .replace(/-+$/, '');
+  return BOX_ID_RE.test(id) ? id : 'roombox';
+}
+
+/**
+ * Reads every ROOMBOX_* variable, reports every bad one at once (ConfigError), and returns a
+ * frozen config. Empty values count as unset.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, opts: { stdinIsTTY?: boolean; hostname?: string } = {}): LoadResult {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const values = new Map<string, unknown>();
+  const known = new Set(VARS.map((v) => v.name));
+
+  for (const spec of VARS) {
+    const raw = env[spec.name];
+    if (raw === undefined || raw === '') continue;
+    const parsed = spec.schema.safeParse(raw);
+    if (!parsed.success) {
+      const shown = spec.secret ? (spec.name === 'ROOMBOX_MQTT_URL' ? `'${maskUrl(raw)}'` : maskSecret(raw)) : `'${printable(raw)}'`;
+      problems.push(`${spec.name}=${shown} is invalid: expected ${spec.allowed}`);
+    } else values.set(spec.name, parsed.data);
+  }
+
+  const zones: Record<string, ZoneEnv> = {};
+  for (const [name, raw] of Object.entries(env)) {
+    const m = /^ROOMBOX_ZONE_(.+)_(MAX_VOLUME|PLAYER|VOLUME_SYNC)$/.exec(name);
+    if (!m) {
+      if (name.startsWith('ROOMBOX_') && !known.has(name)) warnings.push(`unknown variable ${name} ignored`);
+      continue;
+    }
+    if (raw === undefined || raw === '') continue;
+    const zone = m[1]!.toLowerCase();
+    const field = m[2] as ZoneVarField;
+    const spec = ZONE_VARS[field];
+    if (!ZONE_NAME_RE.test(zone)) {
+      problems.push(`${name}: '${printable(m[1]!)}' is not a zone name: expected letters, digits and _`);
+      continue;
+    }
+    const parsed = spec.schema.safeParse(raw);
+    if (!parsed.success) {
+      problems.push(`${name}='${printable(raw)}' is invalid: expected ${spec.allowed}`);
+      continue;
+    }
+    const z = (zones[zone] ??= { volumeSync: 'off' });
+    if (field === 'MAX_VOLUME') z.maxVolume = parsed.data as number;
+    else if (field === 'PLAYER') z.player = parsed.data as string;
+    else z.volumeSync = parsed.data as ZoneEnv['volumeSync'];
+  }
+
+  let password = values.get('ROOMBOX_MQTT_PASSWORD') as string | undefined;
+  const passwordFile = values.get('ROOMBOX_MQTT_PASSWORD_FILE') as string | undefined;
+  if (passwordFile !== undefined) {
+    if (password !== undefined) problems.push('ROOMBOX_MQTT_PASSWORD_FILE is invalid: set either ROOMBOX_MQTT_PASSWORD or ROOMBOX_MQTT_PASSWORD_FILE, not both');
+    try {
+      password = readFileSync(passwordFile, 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      problems.push(`ROOMBOX_MQTT_PASSWORD_FILE='${printable(passwordFile)}' is invalid: expected a readable file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  for (const name of ['ROOMBOX_MQTT_CA_FILE', 'ROOMBOX_MQTT_CERT_FILE', 'ROOMBOX_MQTT_KEY_FILE']) {
+    const file = values.get(name) as string | undefined;
+    if (file === undefined) continue;
+    try {
+      readFileSync(file);
+    } catch (err) {
+      problems.push(`${name}='${printable(file)}' is invalid: expected a readable PEM file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  if (values.has('ROOMBOX_MQTT_CERT_FILE') !== values.has('ROOMBOX_MQTT_KEY_FILE')) {
+    problems.push('ROOMBOX_MQTT_CERT_FILE is invalid: a client certificate needs ROOMBOX_MQTT_KEY_FILE too (set both or neither)');
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const get = <T>(name: string, fallback: T): T => (values.has(name) ? (values.get(name) as T) : fallback);
+  const config: Config = {
+    id: get('ROOMBOX_ID', sanitiseHostname(opts.hostname ?? hostname())),
+    board: get('ROOMBOX_BOARD', 'sim'),
+    mqtt: {
+      url: get<string | undefined>('ROOMBOX_MQTT_URL', undefined),
+      version: get<4 | 5>('ROOMBOX_MQTT_VERSION', 4),
+      embeddedPort: get('ROOMBOX_EMBEDDED_BROKER_PORT', 1883),
+      username: get<string | undefined>('ROOMBOX_MQTT_USERNAME', undefined),
+      password,
+      caFile: get<string | undefined>('ROOMBOX_MQTT_CA_FILE', undefined),
+      certFile: get<string | undefined>('ROOMBOX_MQTT_CERT_FILE', undefined),
+      keyFile: get<string | undefined>('ROOMBOX_MQTT_KEY_FILE', undefined),
+    },
+    topicPrefix: get('ROOMBOX_TOPIC_PREFIX', 'roombox'),
+    haDiscovery: get('ROOMBOX_HA_DISCOVERY', true),
+    haPrefix: get('ROOMBOX_HA_PREFIX', 'homeassistant'),
+    dataDir: get('ROOMBOX_DATA_DIR', './data'),
+    console: {
+      target: get('ROOMBOX_CONSOLE', opts.stdinIsTTY ? 'stdio' : 'off'),
+      baud: get('ROOMBOX_CONSOLE_BAUD', 115200),
+    },
+    telemetryS: get('ROOMBOX_TELEMETRY_S', 60),
+    levelsHz: get('ROOMBOX_LEVELS_HZ', 10),
+    ampIdleS: get('ROOMBOX_AMP_IDLE_S', 600),
+    silenceDbfs: get('ROOMBOX_SILENCE_DBFS', -60),
+    silenceS: get('ROOMBOX_SILENCE_S', 10),
+    outboxMax: get('ROOMBOX_OUTBOX_MAX', 100000),
+    procRoot: get<string | undefined>('ROOMBOX_PROC_ROOT', undefined),
+    logLevel: get('ROOMBOX_LOG_LEVEL', 'info'),
+    zones,
+  };
+  return { config: deepFreeze(config), warnings };
+}
+
+/** The config as `config` shows it: secrets as ***. */
+export function redactedConfig(config: Config): Record<string, unknown> {
+  return {
+    ...config,
+    mqtt: {
+      ...config.mqtt,
+      url: config.mqtt.url === undefined ? undefined : maskUrl(config.mqtt.url),
+      password: config.mqtt.password === undefined ? undefined : '***',
+    },
+  };
+}
+
+function printable(s: string): string {
+  const clean = s.replace(/[^\x20-\x7e]/g, '?');
+  return clean.length > 80 ? `${clean.slice(0, 77)}...` : clean;
+}
+
+function deepFreeze<T>(obj: T): T {
+  if (obj && typeof obj === 'object') {
+    for (const v of Object.values(obj)) deepFreeze(v);
+    Object.freeze(obj);
+  }
+  return obj;
+}

@@ -1,0 +1,35 @@
+import type { BoardProfile } from './board/profile.js';
+import type { Config } from './config/config.js';
+import type { CoreContext } from './core/context.js';
+import type { LogRing } from './core/logger.js';
+import type { DiscoveryRegistry } from './mqtt/discovery.js';
+import type { MqttLink } from './mqtt/link.js';
+import type { Publisher } from './mqtt/publisher.js';
+import type { RetainedState } from './mqtt/retained.js';
+import type { CommandRouter } from './mqtt/router.js';
+import type { Topics } from './mqtt/topics.js';
+import type { Outbox } from './outbox/outbox.js';
+import type { SimProcTree } from './sim/proc-tree.js';
+import type { StateStore } from './store/state-store.js';
+
+/** Everything a feature (zones, capture, console) is built from. Assembled once in app.ts. */
+export interface BoxContext extends CoreContext {
+  config: Config;
+  profile: BoardProfile;
+  version: string;
+  logRing: LogRing;
+  topics: Topics;
+  link: MqttLink;
+  router: CommandRouter;
+  retained: RetainedState;
+  discovery: DiscoveryRegistry;
+  publisher: Publisher;
+  outbox: Outbox;
+  state: StateStore;
+  /** Root under which proc/asound is read: ROOMBOX_PROC_ROOT, the sim tree's root, or '/'. */
+  procRoot: string;
+  /** The sim board's /proc tree, when the box keeps its own. */
+  simTree?: SimProcTree;
+  /** Asks main to stop the process (exit code given) — used by `restart`. */
+  requestExit(code: number): void;
+}

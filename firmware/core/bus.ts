@@ -1,0 +1,48 @@
+import { EventEmitter } from 'node:events';
+
+/**
+ * Facts announced on the bus. Modules add their own entries by declaration merging:
+ *   declare module '../core/bus.js' { interface BusEvents { 'zone.changed': ZoneState } }
+ */
+export interface BusEvents {
+  /** A box event for P/event: the publisher gives it seq and ts (if absent) and queues it. */
+  'box.event': BoxEventInput;
+  /** The MQTT link came up; retained state and discovery are republished. */
+  'mqtt.connected': { reconnects: number };
+  'mqtt.disconnected': { reason: string };
+}
+
+export interface BoxEventInput {
+  type: string;
+  zone?: string;
+  input?: string;
+  detail?: unknown;
+  /** ISO time of the fact; defaults to the moment it is announced. */
+  ts?: string;
+}
+
+type Listener<T> = (payload: T) => void;
+
+/** A small typed event bus. A throwing listener is reported, never propagated to the emitter. */
+export class EventBus {
+  private readonly emitter = new EventEmitter();
+  constructor(private readonly onListenerError: (event: string, err: unknown) => void = () => {}) {
+    this.emitter.setMaxListeners(0);
+  }
+
+  on<K extends keyof BusEvents>(event: K, listener: Listener<BusEvents[K]>): () => void {
+    const wrapped = (payload: BusEvents[K]) => {
+      try {
+        listener(payload);
+      } catch (err) {
+        this.onListenerError(String(event), err);
+      }
+    };
+    this.emitter.on(event as string, wrapped);
+    return () => this.emitter.off(event as string, wrapped);
+  }
+
+  emit<K extends keyof BusEvents>(event: K, payload: BusEvents[K]): void {
+    this.emitter.emit(event as string, payload);
+  }
+}

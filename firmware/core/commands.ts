@@ -1,0 +1,97 @@
+/**
+ * One registry of commands, served by every transport (serial console, stdio, MQTT P/request).
+ * Extensions register their own commands; `help` is generated from the definitions.
+ */
+export interface CommandContext {
+  /** The caller asked for `--json`: the transport prints `data` as one JSON line. */
+  json: boolean;
+  source: 'console' | 'mqtt' | 'test';
+}
+
+export interface CommandOutput {
+  /** Human-readable text, may span lines. */
+  text: string;
+  /** Machine-readable form, printed as one JSON line with --json and sent as `data` on P/response. */
+  data?: unknown;
+}
+
+export interface CommandDef {
+  /** The words that select this command, e.g. ['zone'] or ['sim', 'play']. */
+  words: string[];
+  /** Argument synopsis after the words, e.g. '<zone> on|off'. */
+  args?: string;
+  summary: string;
+  /** A read-only command changes nothing and accepts --json. */
+  readOnly: boolean;
+  run(args: string[], ctx: CommandContext): Promise<CommandOutput> | CommandOutput;
+}
+
+export interface CommandResult {
+  ok: boolean;
+  output: string;
+  data?: unknown;
+}
+
+/** Thrown by handlers for a user error: the message is shown as `error: <message>`. */
+export class CommandError extends Error {}
+
+export const MAX_LINE_BYTES = 1024;
+
+export class CommandRegistry {
+  private readonly defs: CommandDef[] = [];
+
+  register(def: CommandDef): void {
+    const key = def.words.join(' ');
+    if (this.defs.some((d) => d.words.join(' ') === key)) throw new Error(`command '${key}' registered twice`);
+    this.defs.push(def);
+  }
+
+  list(): readonly CommandDef[] {
+    return [...this.defs].sort((a, b) => a.words.join(' ').localeCompare(b.words.join(' ')));
+  }
+
+  /** The longest registered word sequence that prefixes `words`. */
+  find(words: string[]): CommandDef | undefined {
+    let best: CommandDef | undefined;
+    for (const def of this.defs) {
+      if (def.words.length > words.length) continue;
+      if (def.words.every((w, i) => w === words[i]) && (!best || def.words.length > best.words.length)) best = def;
+    }
+    return best;
+  }
+
+  async execute(line: string, source: CommandContext['source']): Promise<CommandResult> {
+    if (Buffer.byteLength(line, 'utf8') > MAX_LINE_BYTES) {
+      return { ok: false, output: `error: line longer than ${MAX_LINE_BYTES} bytes` };
+    }
+    const tokens = tokenize(line);
+    const json = tokens.includes('--json');
+    const words = tokens.filter((t) => t !== '--json');
+    if (words.length === 0) return { ok: true, output: '' };
+    const def = this.find(words.map((w) => w.toLowerCase()));
+    if (!def) {
+      const shown = words[0]!.replace(/[^\x20-\x7e]/g, '?').slice(0, 64);
+      return { ok: false, output: `error: unknown command '${shown}' (try 'help')` };
+    }
+    if (json && !def.readOnly) {
+      return { ok: false, output: `error: '${def.words.join(' ')}' changes the box and takes no --json` };
+    }
+    try {
+      const out = await def.run(words.slice(def.words.length), { json, source });
+      if (json) return { ok: true, output: JSON.stringify(out.data ?? { text: out.text }), data: out.data };
+      return { ok: true, output: out.text, data: out.data };
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      const output = `error: ${msg}`;
+      return json ? { ok: false, output: JSON.stringify({ error: msg }) } : { ok: false, output };
+    }
+  }
+
+  usage(def: CommandDef): string {
+    return [...def.words, ...(def.args ? [def.args] : [])].join(' ');
+  }
+}
+
+export function tokenize(line: string): string[] {
+  return line.trim().split(/\s+/).filter((t) => t.length > 0);
+}

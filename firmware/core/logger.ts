@@ -1,0 +1,36 @@
+import { pino, type Logger, type LevelWithSilent } from 'pino';
+
+export type { Logger };
+
+/** Recent log lines kept in memory for the `log [n]` console command. */
+export class LogRing {
+  private readonly lines: string[] = [];
+  constructor(private readonly capacity = 200) {}
+  push(line: string): void {
+    this.lines.push(line);
+    if (this.lines.length > this.capacity) this.lines.shift();
+  }
+  last(n: number): string[] {
+    return this.lines.slice(-Math.max(0, n));
+  }
+}
+
+/** JSON lines on stdout; every line also lands in the ring. Secrets never reach a log call. */
+export function createLogger(level: LevelWithSilent, ring: LogRing = new LogRing()): { logger: Logger; ring: LogRing } {
+  const stream = {
+    write(chunk: string) {
+      ring.push(chunk.trimEnd());
+      process.stdout.write(chunk);
+    },
+  };
+  const logger = pino(
+    {
+      level,
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    stream,
+  );
+  return { logger, ring };
+}

@@ -1,0 +1,60 @@
+import type { BoxEventInput, EventBus } from '../core/bus.js';
+import type { Clock } from '../core/clock.js';
+import type { Extension } from '../core/extension.js';
+import type { Outbox } from '../outbox/outbox.js';
+import type { Topics } from './topics.js';
+
+export interface PublishedEvent {
+  seq: number;
+  ts: string;
+  type: string;
+  zone?: string;
+  input?: string;
+  detail?: unknown;
+}
+
+/**
+ * The one place P/event and P/telemetry are published from: every message goes through the
+ * outbox, which gives it its seq. Box events arrive on the bus ('box.event').
+ */
+export class Publisher implements Extension {
+  readonly name = 'publisher';
+  private readonly recent: PublishedEvent[] = [];
+  private unsubscribe?: () => void;
+
+  constructor(
+    private readonly outbox: Outbox,
+    private readonly topics: Topics,
+    private readonly bus: EventBus,
+    private readonly clock: Clock,
+    private readonly recentCapacity = 200,
+  ) {}
+
+  start(): void {
+    this.unsubscribe = this.bus.on('box.event', (e) => this.event(e));
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+  }
+
+  event(e: BoxEventInput): number {
+    const body: Omit<PublishedEvent, 'seq'> = { ts: e.ts ?? new Date(this.clock.now()).toISOString(), type: e.type };
+    if (e.zone !== undefined) body.zone = e.zone;
+    if (e.input !== undefined) body.input = e.input;
+    if (e.detail !== undefined) body.detail = e.detail;
+    const seq = this.outbox.add(this.topics.event, body);
+    this.recent.push({ seq, ...body });
+    if (this.recent.length > this.recentCapacity) this.recent.shift();
+    return seq;
+  }
+
+  telemetry(body: Record<string, unknown>): number {
+    return this.outbox.add(this.topics.telemetry, { ts: new Date(this.clock.now()).toISOString(), ...body });
+  }
+
+  /** The last n events published since start, oldest first (for `events [n]`). */
+  recentEvents(n: number): PublishedEvent[] {
+    return this.recent.slice(-Math.max(0, n));
+  }
+}

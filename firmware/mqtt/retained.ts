@@ -1,0 +1,44 @@
+import type { EventBus } from '../core/bus.js';
+import type { Logger } from '../core/logger.js';
+import type { MqttLink } from './link.js';
+
+/**
+ * Retained state (zone and input state, info): the latest value per topic, published when it
+ * changes and all of it again on every connect. Not queued: only the current value matters.
+ */
+export class RetainedState {
+  private readonly values = new Map<string, string>();
+
+  constructor(
+    private readonly link: MqttLink,
+    private readonly log: Logger,
+  ) {}
+
+  set(topic: string, value: object | string): void {
+    const payload = typeof value === 'string' ? value : JSON.stringify(value);
+    if (this.values.get(topic) === payload) return;
+    this.values.set(topic, payload);
+    if (this.link.connected) this.send(topic, payload);
+  }
+
+  get(topic: string): string | undefined {
+    return this.values.get(topic);
+  }
+
+  /** Publishes every value; resolves when the broker acknowledged them all. */
+  async republishAll(): Promise<void> {
+    await Promise.all([...this.values].map(([t, p]) => this.send(t, p)));
+  }
+
+  /** Removes a retained topic from the broker (empty retained payload). */
+  clear(topic: string): void {
+    this.values.delete(topic);
+    if (this.link.connected) this.link.publish(topic, '', { qos: 1, retain: true }).catch(() => {});
+  }
+
+  private send(topic: string, payload: string): Promise<void> {
+    return this.link.publish(topic, payload, { qos: 1, retain: true }).catch((err: Error) => {
+      this.log.debug({ topic, err: err.message }, 'retained publish deferred to next connect');
+    });
+  }
+}

@@ -1,0 +1,28 @@
+import type { Extension } from '../core/extension.js';
+
+/**
+ * Where events and telemetry go on their way to the broker. The outbox gives each message
+ * its `seq` (one counter per box, strictly increasing), keeps it until the broker acknowledged
+ * it, and delivers in `seq` order. Implementations: memory (tests, no data dir) and SQLite (the box).
+ */
+export interface Outbox extends Extension {
+  /** Assigns seq, stores the message, and schedules delivery. Returns the seq. */
+  add(topic: string, body: Record<string, unknown>): number;
+  /** Messages not yet acknowledged by the broker. */
+  depth(): number;
+  /** Counters for `outbox`, telemetry and diagnostics. */
+  stats(): OutboxStats;
+}
+
+export interface OutboxStats {
+  depth: number;
+  delivered: number;
+  dropped: number;
+  lastSeq: number;
+  inFlight: number;
+}
+
+/** The payload as published: seq first, then the body. */
+export function serialise(seq: number, body: Record<string, unknown>): string {
+  return JSON.stringify({ seq, ...body });
+}
