@@ -4,6 +4,7 @@ import { EventBus } from './core/bus.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { CommandRegistry } from './core/commands.js';
 import { Controller } from './core/controller.js';
+import { SelfTestRegistry } from './core/selftest.js';
 import type { Extension } from './core/extension.js';
 import type { Logger, LogRing } from './core/logger.js';
 import type { BoxContext } from './context.js';
@@ -82,6 +83,7 @@ export class App {
       log,
       logRing: opts.logRing,
       commands: new CommandRegistry(),
+      selftest: new SelfTestRegistry(),
       topics,
       link,
       router,

@@ -1,0 +1,74 @@
+import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
+
+export interface Received {
+  topic: string;
+  payload: string;
+  retain: boolean;
+}
+
+/** A test-side MQTT client that records what it receives and waits for what it expects. */
+export class MqttProbe {
+  readonly messages: Received[] = [];
+  private waiters: { pred: (m: Received) => boolean; resolve: (m: Received) => void }[] = [];
+
+  private constructor(readonly client: MqttClient) {
+    client.on('message', (topic, payload, packet) => {
+      const m = { topic, payload: payload.toString('utf8'), retain: packet.retain };
+      this.messages.push(m);
+      this.waiters = this.waiters.filter((w) => {
+        if (!w.pred(m)) return true;
+        w.resolve(m);
+        return false;
+      });
+    });
+  }
+
+  static async connect(url: string, topics: string[] = [], opts: IClientOptions = {}): Promise<MqttProbe> {
+    const client = await mqtt.connectAsync(url, { reconnectPeriod: 200, ...opts });
+    const probe = new MqttProbe(client);
+    if (topics.length) await client.subscribeAsync(topics, { qos: 1 });
+    return probe;
+  }
+
+  /** Resolves with the first message (already received or future) matching. */
+  waitFor(pred: (m: Received) => boolean, timeoutMs = 10_000, what = 'message'): Promise<Received> {
+    const seen = this.messages.find(pred);
+    if (seen) return Promise.resolve(seen);
+    return this.next(pred, timeoutMs, what);
+  }
+
+  /** Resolves with the next future message matching. */
+  next(pred: (m: Received) => boolean, timeoutMs = 10_000, what = 'message'): Promise<Received> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w.resolve !== done);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last received: ${this.messages.slice(-5).map((m) => `${m.topic} ${m.payload.slice(0, 200)}`).join(' | ')}`));
+      }, timeoutMs);
+      const done = (m: Received) => {
+        clearTimeout(timer);
+        resolve(m);
+      };
+      this.waiters.push({ pred, resolve: done });
+    });
+  }
+
+  topic(t: string): Received[] {
+    return this.messages.filter((m) => m.topic === t);
+  }
+
+  json<T = Record<string, unknown>>(t: string): T[] {
+    return this.topic(t).map((m) => JSON.parse(m.payload) as T);
+  }
+
+  clear(): void {
+    this.messages.length = 0;
+  }
+
+  async publish(topic: string, payload: string | Buffer, retain = false): Promise<void> {
+    await this.client.publishAsync(topic, payload, { qos: 1, retain });
+  }
+
+  async close(): Promise<void> {
+    await this.client.endAsync(true);
+  }
+}
