@@ -16,11 +16,15 @@ export class LogRing {
 }
 
 /** JSON lines on stdout; every line also lands in the ring. Secrets never reach a log call. */
-export function createLogger(level: LevelWithSilent, ring: LogRing = new LogRing()): { logger: Logger; ring: LogRing } {
+export function createLogger(
+  level: LevelWithSilent,
+  ring: LogRing = new LogRing(),
+  out: { write(chunk: string): unknown } = process.stdout,
+): { logger: Logger; ring: LogRing } {
   const stream = {
     write(chunk: string) {
       ring.push(chunk.trimEnd());
-      process.stdout.write(chunk);
+      out.write(chunk);
     },
   };
   const logger = pino(

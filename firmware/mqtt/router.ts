@@ -39,17 +39,22 @@ export class CommandRouter implements Extension {
     private readonly log: Logger,
   ) {}
 
-  /** Adds a command route under P. Call before start(). */
+  private started = false;
+
+  /** Adds a command route under P. */
   route(pattern: string, handler: RouteHandler): void {
     this.routes.push({ pattern, parts: pattern.split('/'), handler });
+    if (this.started) this.link.subscribe(this.topics.sub(pattern));
   }
 
   /** A topic outside P (e.g. Home Assistant's status), exact match, no P/error on trouble. */
   listen(topic: string, handler: (topic: string, payload: Buffer) => void): void {
     this.external.set(topic, handler);
+    if (this.started) this.link.subscribe(topic);
   }
 
   start(): void {
+    this.started = true;
     for (const r of this.routes) this.link.subscribe(this.topics.sub(r.pattern));
     for (const t of this.external.keys()) this.link.subscribe(t);
     this.link.onMessage((topic, payload) => void this.dispatch(topic, payload));

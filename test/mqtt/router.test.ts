@@ -1,0 +1,60 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Mosquitto } from '../helpers/mosquitto.js';
+import { MqttProbe } from '../helpers/mqtt-probe.js';
+import { startInProcessBox } from '../helpers/in-process-box.js';
+import { CommandRejected, parseJsonObject } from '../../firmware/mqtt/router.js';
+
+describe('command router', () => {
+  const broker = new Mosquitto();
+  let probe: MqttProbe;
+  before(async () => {
+    await broker.start();
+    probe = await MqttProbe.connect(broker.url, ['roombox/testbox/#']);
+  });
+  after(async () => {
+    await probe.close();
+    await broker.dispose();
+  });
+
+  it('turns every rejected command into exactly one P/error and runs nothing for it', async () => {
+    const box = await startInProcessBox({ env: { ROOMBOX_MQTT_URL: broker.url } });
+    const applied: number[] = [];
+    box.app.ctx.router.route('thing/+/level/set', (payload, [thing]) => {
+      if (thing !== 'lamp') throw new CommandRejected(`unknown thing '${thing}'`);
+      const body = parseJsonObject(payload);
+      if (typeof body.level !== 'number' || body.level < 0 || body.level > 100) throw new CommandRejected('level must be a number 0-100');
+      applied.push(body.level);
+    });
+    try {
+      await probe.waitFor((m) => m.topic === 'roombox/testbox/status' && m.payload === 'online');
+      await new Promise((r) => setTimeout(r, 300)); // the late route's subscription
+      const bad: [string, string | Buffer][] = [
+        ['roombox/testbox/thing/lamp/level/set', 'not json'],
+        ['roombox/testbox/thing/lamp/level/set', ''],
+        ['roombox/testbox/thing/lamp/level/set', '[1,2]'],
+        ['roombox/testbox/thing/lamp/level/set', '{"level":"high"}'],
+        ['roombox/testbox/thing/lamp/level/set', '{"level":101}'],
+        ['roombox/testbox/thing/sofa/level/set', '{"level":5}'],
+        ['roombox/testbox/thing/lamp/level/set', Buffer.alloc(70 * 1024, 0x7b)],
+      ];
+      for (const [t, p] of bad) await probe.publish(t, p);
+      await probe.publish('roombox/testbox/thing/lamp/level/set', '{"level":42}');
+      await probe.waitFor((m) => m.topic === 'roombox/testbox/event' && /command_rejected/.test(m.payload) && /70 ?|65536/.test(m.payload), 10_000).catch(() => undefined);
+      const deadline = Date.now() + 10_000;
+      while (probe.topic('roombox/testbox/error').length < bad.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 300));
+      const errors = probe.json<{ ts: string; topic: string; error: string; payload: string }>('roombox/testbox/error');
+      assert.equal(errors.length, bad.length, JSON.stringify(errors));
+      assert.deepEqual(applied, [42]);
+      assert.match(errors[5]!.error, /unknown thing 'sofa'/);
+      assert.match(errors[6]!.error, /exceeds the 65536-byte limit/);
+      assert.equal(Buffer.byteLength(errors[6]!.payload), 256, 'payload cut at 256 bytes');
+      for (const e of errors) assert.match(e.ts, /Z$/);
+      const rejectedEvents = probe.json<{ type: string }>('roombox/testbox/event').filter((e) => e.type === 'command_rejected');
+      assert.equal(rejectedEvents.length, bad.length);
+    } finally {
+      await box.stop();
+    }
+  });
+});
