@@ -31,6 +31,8 @@ export class Mosquitto {
       conf,
       [
         'persistence false',
+        // As root, mosquitto would drop to user 'mosquitto', who cannot read our 0700 temp dirs.
+        ...(process.getuid?.() === 0 ? ['user root'] : []),
         'log_dest stderr',
         'log_type error',
         'log_type warning',
