@@ -20,9 +20,9 @@ async function connect(url: string): Promise<MqttClient> {
 }
 
 /** Sends N requests one after the other; each resolves when `isAnswer` sees its reply. */
-async function measure(client: MqttClient, send: (i: number) => void, isAnswer: (topic: string, payload: string, i: number) => boolean): Promise<number[]> {
+async function measure(client: MqttClient, count: number, send: (i: number) => void, isAnswer: (topic: string, payload: string, i: number) => boolean): Promise<number[]> {
   const times: number[] = [];
-  for (let i = 0; i < N; i++) {
+  for (let i = 0; i < count; i++) {
     const t0 = performance.now();
     await new Promise<void>((resolve) => {
       const onMessage = (topic: string, payload: Buffer) => {
@@ -67,13 +67,14 @@ export async function benchRoundTrip(): Promise<BenchRow[]> {
     const ours: number[] = [];
     const block = Math.max(1, Math.floor(N / 5));
     for (let b = 0; b < 5; b++) {
-      bare.push(...(await measure(client, (i) => client.publish('bench/ping', String(i)), (t, p, i) => t === 'bench/pong' && p === String(i))).slice(0, block));
+      bare.push(...(await measure(client, block, (i) => client.publish('bench/ping', String(i)), (t, p, i) => t === 'bench/pong' && p === String(i))));
       ours.push(
         ...(await measure(
           client,
+          block,
           (i) => client.publish('roombox/benchbox/zone/living/volume/set', String(20 + (i % 2) * 10 + b)),
           (t, p, i) => t === 'roombox/benchbox/zone/living/state' && JSON.parse(p).volume === 20 + (i % 2) * 10 + b,
-        )).slice(0, block),
+        )),
       );
     }
     await echo.endAsync();
