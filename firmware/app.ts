@@ -1,6 +1,7 @@
 import type { BoardProfile } from './board/profile.js';
 import type { Config } from './config/config.js';
 import { EventBus } from './core/bus.js';
+import { createCaptureExtensions } from './capture/index.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { CommandRegistry } from './core/commands.js';
 import { Controller } from './core/controller.js';
@@ -117,6 +118,7 @@ export class App {
       new Announce(info, topics, link, retained, haDiscovery, bus, log),
       new BoxEntities(discovery, topics),
       // features: zones, capture
+      ...createCaptureExtensions(this.ctx),
       new Telemetry(config.telemetryS, config.dataDir, publisher, outbox, link, clock, log),
       { name: 'mqtt-connect', start: () => link.start(), stop() {} },
       // features: console

@@ -1,0 +1,122 @@
+import type { BoxContext } from '../context.js';
+import type { Extension } from '../core/extension.js';
+import type { TimerHandle } from '../core/clock.js';
+import { readCards } from '../asound/cards.js';
+import { SignalGeneratorSource, SimSignalSetting } from '../sim/signal-generator.js';
+import { AlsaCaptureSource, loadAlsaCapture } from './alsa-source.js';
+import { registerCaptureCommands } from './commands.js';
+import { addInputEntities } from './entities.js';
+import { CaptureInput, type LevelsReport } from './input.js';
+import { resolveInput } from './match.js';
+import type { SourceFactory } from './source.js';
+
+/** How often /proc/asound is read: plugging and unplugging must be noticed within 2 s. */
+export const SCAN_MS = 1000;
+/** Home Assistant's peak sensor gets at most one value per this long (P/input/<i>/peak). */
+export const PEAK_PERIOD_MS = 1000;
+/** libuv pool threads the rest of the box may want at once (fs, dns, sqlite3) besides captures. */
+export const POOL_RESERVE = 4;
+
+export function createCaptureExtensions(ctx: BoxContext): Extension[] {
+  if (ctx.profile.inputs.length === 0) return [];
+  return [new CaptureExtension(ctx)];
+}
+
+/** Capture inputs: discovery and hot-plug, capture, meters, alarms, their MQTT and commands. */
+export class CaptureExtension implements Extension {
+  readonly name = 'capture';
+  readonly inputs = new Map<string, CaptureInput>();
+  /** The sim board's signal per input (sim tone / sim silence). */
+  readonly simSignals = new Map<string, SimSignalSetting>();
+  private scanTimer?: TimerHandle;
+  private readonly peaks = new Map<string, { max: number[]; since: number }>();
+
+  constructor(private readonly ctx: BoxContext) {}
+
+  start(): void {
+    const { ctx } = this;
+    const simulated = ctx.profile.simulated === true;
+    this.checkThreadPool(simulated);
+    for (const p of ctx.profile.inputs) {
+      if (simulated) this.simSignals.set(p.name, new SimSignalSetting());
+      const input = new CaptureInput({
+        profile: p,
+        clock: ctx.clock,
+        bus: ctx.bus,
+        log: ctx.log,
+        sourceFactory: this.sourceFactory(simulated),
+        levelsHz: ctx.config.levelsHz,
+        silenceDbfs: ctx.config.silenceDbfs,
+        silenceS: ctx.config.silenceS,
+        onState: (s) => ctx.retained.set(ctx.topics.inputState(p.name), s),
+        onLevels: (r) => this.publishLevels(p.name, r),
+      });
+      this.inputs.set(p.name, input);
+      addInputEntities(ctx, p);
+    }
+    registerCaptureCommands(ctx, this);
+    if (!simulated) {
+      ctx.selftest.register({
+        name: 'capture: alsa-capture',
+        run: async () => {
+          try {
+            loadAlsaCapture();
+            return { ok: true, detail: 'alsa-capture loaded' };
+          } catch (err) {
+            return { ok: false, detail: (err as Error).message };
+          }
+        },
+      });
+    }
+    const cards = readCards(ctx.procRoot);
+    for (const p of ctx.profile.inputs) this.inputs.get(p.name)!.begin(resolveInput(p.match, cards));
+    this.scanTimer = ctx.clock.setInterval(() => this.scan(), SCAN_MS);
+  }
+
+  async stop(): Promise<void> {
+    if (this.scanTimer) this.ctx.clock.clear(this.scanTimer);
+    await Promise.all([...this.inputs.values()].map((i) => i.stop()));
+  }
+
+  /** Reads /proc/asound once and tells each input where its device is. */
+  scan(): void {
+    const cards = readCards(this.ctx.procRoot);
+    for (const p of this.ctx.profile.inputs) this.inputs.get(p.name)!.update(resolveInput(p.match, cards));
+  }
+
+  private sourceFactory(simulated: boolean): SourceFactory {
+    if (!simulated) return (input, pcm, handlers) => new AlsaCaptureSource(input, pcm, handlers);
+    return (input, _pcm, handlers) =>
+      new SignalGeneratorSource({ rate: input.rate, channels: input.channels, format: input.format, chunkMs: 100, clock: this.ctx.clock, setting: this.simSignals.get(input.name)! }, handlers);
+  }
+
+  /** Levels go straight to the link at QoS 0: not retained, not queued, dropped while disconnected. */
+  private publishLevels(input: string, r: LevelsReport): void {
+    const { link, topics, clock } = this.ctx;
+    if (link.connected) link.publish(topics.inputLevels(input), JSON.stringify(r), { qos: 0, retain: false }).catch(() => {});
+    const now = clock.now();
+    let p = this.peaks.get(input);
+    if (!p) {
+      p = { max: [...r.peak_dbfs], since: now };
+      this.peaks.set(input, p);
+    } else r.peak_dbfs.forEach((db, c) => (p!.max[c] = Math.max(p!.max[c] ?? db, db)));
+    if (now - p.since >= PEAK_PERIOD_MS) {
+      const payload = JSON.stringify({ ts: r.ts, peak_dbfs: p.max });
+      this.peaks.delete(input);
+      if (link.connected) link.publish(topics.sub(`input/${input}/peak`), payload, { qos: 0, retain: false }).catch(() => {});
+    }
+  }
+
+  /** Each open ALSA capture holds a libuv pool thread: warn when the pool cannot fit them all. */
+  private checkThreadPool(simulated: boolean): void {
+    if (simulated) return;
+    const size = Number(process.env.UV_THREADPOOL_SIZE ?? 4) || 4;
+    const need = this.ctx.profile.inputs.length + POOL_RESERVE;
+    if (size < need) {
+      this.ctx.log.warn(
+        { UV_THREADPOOL_SIZE: size, inputs: this.ctx.profile.inputs.length, need },
+        `UV_THREADPOOL_SIZE=${size} is too small: each capture input holds one libuv thread; set UV_THREADPOOL_SIZE=${need} in the environment that starts node (it cannot be changed from inside the process)`,
+      );
+    }
+  }
+}

@@ -1,0 +1,220 @@
+import type { InputProfile } from '../board/profile.js';
+import type { Clock, TimerHandle } from '../core/clock.js';
+import type { EventBus } from '../core/bus.js';
+import type { Logger } from '../core/logger.js';
+import { AlarmTracker, type InputAlarm } from './alarms.js';
+import type { ResolvedInput } from './match.js';
+import { Meter, type MeterWindow } from './meter.js';
+import type { CaptureSource, SourceFactory } from './source.js';
+
+/** The retained state of an input (CONTRACT section 3), plus the PCM it opens. */
+export interface InputState {
+  present: boolean;
+  capturing: boolean;
+  card: number | null;
+  device: number | null;
+  rate: number;
+  channels: number;
+  format: string;
+  alarm: InputAlarm;
+  pcm: string | null;
+}
+
+/** One level report: P/input/<i>/levels. */
+export interface LevelsReport {
+  ts: string;
+  peak_dbfs: number[];
+  rms_dbfs: number[];
+  clipped: number[];
+}
+
+export interface InputOptions {
+  profile: InputProfile;
+  clock: Clock;
+  bus: EventBus;
+  log: Logger;
+  sourceFactory: SourceFactory;
+  /** ROOMBOX_LEVELS_HZ; 0 still meters (for the alarms) but reports nothing. */
+  levelsHz: number;
+  silenceDbfs: number;
+  silenceS: number;
+  /** Called with each new state (retained publish). */
+  onState(state: InputState): void;
+  /** Called with each level report (QoS 0 publish). */
+  onLevels(report: LevelsReport): void;
+  /** Delay before retrying a present device whose capture failed. */
+  retryMs?: number;
+}
+
+export const CLIP_HOLD_MS = 2000;
+const ALARM_WINDOW_HZ = 10;
+
+/**
+ * One capture input: follows its device's presence, keeps a capture open while it is present
+ * (reopening after failures), meters it and raises its alarms.
+ */
+export class CaptureInput {
+  readonly name: string;
+  private readonly meter: Meter;
+  private readonly alarms: AlarmTracker;
+  private source?: CaptureSource;
+  private retryTimer?: TimerHandle;
+  private where?: ResolvedInput;
+  private stopped = false;
+  private st: InputState;
+  lastLevels?: LevelsReport;
+  overruns = 0;
+  failures = 0;
+  lastError?: string;
+
+  constructor(private readonly opts: InputOptions) {
+    const p = opts.profile;
+    this.name = p.name;
+    this.st = { present: false, capturing: false, card: null, device: null, rate: p.rate, channels: p.channels, format: p.format, alarm: null, pcm: null };
+    const hz = opts.levelsHz > 0 ? opts.levelsHz : ALARM_WINDOW_HZ;
+    this.meter = new Meter({ channels: p.channels, format: p.format, windowFrames: Math.max(1, Math.round(p.rate / hz)), onWindow: (w) => this.onWindow(w) });
+    this.alarms = new AlarmTracker({
+      silenceDbfs: opts.silenceDbfs,
+      silenceMs: opts.silenceS * 1000,
+      clipHoldMs: CLIP_HOLD_MS,
+      clock: opts.clock,
+      onChange: (next, previous) => this.onAlarm(next, previous),
+    });
+  }
+
+  get state(): InputState {
+    return { ...this.st };
+  }
+
+  /** The first look at the device: absent at start is reported like an unplug. */
+  begin(where: ResolvedInput | undefined): void {
+    if (where) this.present(where);
+    else {
+      this.alarms.setAbsent(true);
+      this.publishState();
+    }
+  }
+
+  /** Discovery saw the device (or not) on this scan. */
+  update(where: ResolvedInput | undefined): void {
+    if (this.stopped) return;
+    const same = where && this.where && where.pcm === this.where.pcm && where.card === this.where.card;
+    if (same) return;
+    if (this.where) this.absent();
+    if (where) this.present(where);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retryTimer) this.opts.clock.clear(this.retryTimer);
+    await this.closeSource();
+  }
+
+  private present(where: ResolvedInput): void {
+    this.where = where;
+    Object.assign(this.st, { present: true, card: where.card ?? null, device: where.card === undefined ? null : where.device, pcm: where.pcm });
+    this.alarms.setAbsent(false);
+    this.opts.bus.emit('box.event', { type: 'input_present', input: this.name, detail: { card: this.st.card, card_id: where.cardId, device: this.st.device, pcm: where.pcm } });
+    this.opts.log.info({ input: this.name, pcm: where.pcm, card: where.card }, 'capture device present');
+    this.publishState();
+    this.openSource();
+  }
+
+  private absent(): void {
+    this.where = undefined;
+    if (this.retryTimer) this.opts.clock.clear(this.retryTimer);
+    this.retryTimer = undefined;
+    void this.closeSource();
+    Object.assign(this.st, { present: false, capturing: false, card: null, device: null, pcm: null });
+    this.opts.bus.emit('box.event', { type: 'input_absent', input: this.name });
+    this.opts.log.warn({ input: this.name }, 'capture device absent');
+    this.alarms.setAbsent(true);
+    this.publishState();
+  }
+
+  private openSource(): void {
+    if (!this.where || this.stopped) return;
+    this.meter.reset();
+    const pcm = this.where.pcm;
+    let source: CaptureSource | undefined;
+    try {
+      source = this.opts.sourceFactory(this.opts.profile, pcm, {
+        audio: (data, frames) => {
+          if (this.source !== source) return;
+          if (!this.st.capturing) {
+            this.st.capturing = true;
+            this.publishState();
+          }
+          this.meter.push(data, frames);
+        },
+        overrun: () => {
+          this.overruns++;
+        },
+        failed: (message) => {
+          if (this.source !== source) return;
+          this.onFailure(message);
+        },
+      });
+    } catch (err) {
+      this.onFailure((err as Error).message);
+      return;
+    }
+    this.source = source;
+  }
+
+  private onFailure(message: string): void {
+    this.failures++;
+    this.lastError = message;
+    this.opts.log.warn({ input: this.name, err: message }, 'capture failed');
+    void this.closeSource();
+    if (this.st.capturing) {
+      this.st.capturing = false;
+      this.publishState();
+    }
+    if (this.where && !this.stopped && !this.retryTimer) {
+      this.retryTimer = this.opts.clock.setTimeout(() => {
+        this.retryTimer = undefined;
+        if (!this.source) this.openSource();
+      }, this.opts.retryMs ?? 2000);
+    }
+  }
+
+  private async closeSource(): Promise<void> {
+    const s = this.source;
+    this.source = undefined;
+    this.meter.reset();
+    if (s) await s.close();
+  }
+
+  private onWindow(w: MeterWindow): void {
+    const report: LevelsReport = {
+      ts: new Date(this.opts.clock.now()).toISOString(),
+      peak_dbfs: w.peakDbfs.map(round1),
+      rms_dbfs: w.rmsDbfs.map(round1),
+      clipped: w.clipped,
+    };
+    this.lastLevels = report;
+    this.alarms.window(w);
+    if (this.opts.levelsHz > 0) this.opts.onLevels(report);
+  }
+
+  private onAlarm(next: InputAlarm, previous: InputAlarm): void {
+    this.st.alarm = next;
+    if (next === 'silence' || next === 'clip') {
+      this.opts.bus.emit('box.event', { type: `alarm_${next}`, input: this.name, detail: next === 'silence' ? { threshold_dbfs: this.opts.silenceDbfs, hold_s: this.opts.silenceS } : { clipped: this.lastLevels?.clipped } });
+    } else if (next === null && previous !== null) {
+      this.opts.bus.emit('box.event', { type: 'alarm_cleared', input: this.name, detail: { alarm: previous } });
+    }
+    this.opts.log.info({ input: this.name, alarm: next, previous }, 'input alarm changed');
+    this.publishState();
+  }
+
+  private publishState(): void {
+    this.opts.onState(this.state);
+  }
+}
+
+/** One decimal place: the meters' resolution in reports (and -0 shown as 0). */
+export function round1(db: number): number {
+  return Math.round(db * 10) / 10 + 0;
+}

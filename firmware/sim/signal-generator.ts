@@ -1,0 +1,78 @@
+import type { Clock, TimerHandle } from '../core/clock.js';
+import type { CaptureSource, SourceHandlers } from '../capture/source.js';
+import { BYTES_PER_SAMPLE, FULL_SCALE, type SampleFormat } from '../capture/meter.js';
+
+/** What the simulated input hears: a sine at a level on every channel, or digital silence. */
+export type SimSignal = { kind: 'tone'; dbfs: number; hz: number } | { kind: 'silence' };
+
+/** The signal of one simulated input; `sim tone` / `sim silence` change it while capture runs. */
+export class SimSignalSetting {
+  constructor(public signal: SimSignal = { kind: 'tone', dbfs: -20, hz: 1000 }) {}
+}
+
+export interface GeneratorOptions {
+  rate: number;
+  channels: number;
+  format: SampleFormat;
+  /** Length of each chunk; the clock paces the chunks. */
+  chunkMs: number;
+  clock: Clock;
+  setting: SimSignalSetting;
+}
+
+/**
+ * A capture source for the sim board: every chunkMs of clock time it writes one chunk of samples
+ * into a buffer made once and hands it to the same meter a real capture feeds.
+ */
+export class SignalGeneratorSource implements CaptureSource {
+  readonly kind = 'sim';
+  private readonly timer: TimerHandle;
+  private readonly frames: number;
+  private readonly buffer: Uint8Array;
+  private readonly samples: Int16Array | Int32Array;
+  private phase = 0;
+
+  constructor(
+    private readonly opts: GeneratorOptions,
+    private readonly handlers: SourceHandlers,
+  ) {
+    this.frames = Math.round((opts.rate * opts.chunkMs) / 1000);
+    const width = BYTES_PER_SAMPLE[opts.format];
+    const bytes = new ArrayBuffer(this.frames * opts.channels * width);
+    this.buffer = new Uint8Array(bytes);
+    this.samples = width === 2 ? new Int16Array(bytes) : new Int32Array(bytes);
+    this.timer = opts.clock.setInterval(() => this.tick(), opts.chunkMs);
+  }
+
+  private tick(): void {
+    const { channels, rate, format } = this.opts;
+    const signal = this.opts.setting.signal;
+    const s = this.samples;
+    if (signal.kind === 'silence') {
+      s.fill(0);
+    } else {
+      const fs = FULL_SCALE[format];
+      const amplitude = Math.min(fs - 1, fs * 10 ** (signal.dbfs / 20));
+      const step = (2 * Math.PI * signal.hz) / rate;
+      for (let f = 0, i = 0; f < this.frames; f++) {
+        const v = Math.round(amplitude * Math.sin(step * (this.phase + f)));
+        for (let c = 0; c < channels; c++) s[i++] = v;
+      }
+      // Keep the phase small so the sine stays exact over long runs.
+      this.phase = (this.phase + this.frames) % Math.round(rate / gcd(rate, signal.hz));
+    }
+    this.handlers.audio(this.buffer, this.frames);
+  }
+
+  close(): Promise<void> {
+    this.opts.clock.clear(this.timer);
+    return Promise.resolve();
+  }
+}
+
+function gcd(a: number, b: number): number {
+  a = Math.round(a);
+  b = Math.round(b);
+  while (b) [a, b] = [b, a % b];
+  return a || 1;
+}
