@@ -113,8 +113,8 @@ export class CaptureInput {
   private present(where: ResolvedInput): void {
     this.where = where;
     Object.assign(this.st, { present: true, card: where.card ?? null, device: where.card === undefined ? null : where.device, pcm: where.pcm });
-    this.alarms.setAbsent(false);
     this.opts.bus.emit('box.event', { type: 'input_present', input: this.name, detail: { card: this.st.card, card_id: where.cardId, device: this.st.device, pcm: where.pcm } });
+    this.alarms.setAbsent(false);
     this.opts.log.info({ input: this.name, pcm: where.pcm, card: where.card }, 'capture device present');
     this.publishState();
     this.openSource();
