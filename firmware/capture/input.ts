@@ -90,8 +90,9 @@ export class CaptureInput {
   begin(where: ResolvedInput | undefined): void {
     if (where) this.present(where);
     else {
+      this.opts.bus.emit('box.event', { type: 'input_absent', input: this.name });
+      this.opts.log.warn({ input: this.name }, 'capture device absent');
       this.alarms.setAbsent(true);
-      this.publishState();
     }
   }
 

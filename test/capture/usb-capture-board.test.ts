@@ -51,4 +51,20 @@ describe('usb-capture board', () => {
       rmSync(root, { recursive: true, force: true });
     }
   });
+
+  it('reports an input whose card is missing at start as absent', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'roombox-usbfix-'));
+    const tree = new SimProcTree(root);
+    tree.addCard({ index: 0, id: 'Headphones', driver: 'bcm2835_headpho', name: 'bcm2835 Headphones', longName: 'bcm2835 Headphones', playback: [0] });
+    const box = await startInProcessBox({ env: { ROOMBOX_MQTT_URL: broker.url, ROOMBOX_BOARD: 'usb-capture', ROOMBOX_PROC_ROOT: root } });
+    try {
+      const state = JSON.parse(box.app.ctx.retained.get('roombox/testbox/input/usb/state')!);
+      assert.equal(state.present, false);
+      assert.equal(state.alarm, 'absent');
+      assert.ok(box.ring.last(2000).some((l) => /"input":"usb"/.test(l) && /capture device absent/.test(l)));
+    } finally {
+      await box.stop();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
 });
