@@ -1,0 +1,79 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Mosquitto } from '../helpers/mosquitto.js';
+import { startInProcessBox } from '../helpers/in-process-box.js';
+import { SimProcTree } from '../../firmware/sim/proc-tree.js';
+import { loadAlsaCapture } from '../../firmware/capture/alsa-source.js';
+import type { BoxEventInput } from '../../firmware/core/bus.js';
+
+/**
+ * A real-ALSA input in the box: presence from a fixture tree, samples from a `type file` PCM
+ * reading /dev/zero. Unplugging the card closes the capture; plugging it back reopens it.
+ */
+const dir = mkdtempSync(join(tmpdir(), 'roombox-alsabox-'));
+writeFileSync(join(dir, 'asound.conf'), '</usr/share/alsa/alsa.conf>\npcm.roombox_zero {\n  type file\n  slave.pcm "null"\n  file "/dev/null"\n  infile "/dev/zero"\n  format "raw"\n}\n');
+process.env.ALSA_CONFIG_PATH = join(dir, 'asound.conf');
+const profile = {
+  name: 'alsa-test',
+  description: 'test board: one input present with card Device, captured from a file PCM',
+  zones: [],
+  inputs: [{ name: 'mic', match: { cardId: 'Device', pcm: 'roombox_zero' }, rate: 48000, channels: 2, format: 'S16_LE' }],
+};
+writeFileSync(join(dir, 'alsa-test.json'), JSON.stringify(profile));
+
+const available = (() => {
+  try {
+    loadAlsaCapture();
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe('a real ALSA input in the box', { skip: available ? false : 'alsa-capture is not installed' }, () => {
+  const broker = new Mosquitto();
+  before(() => broker.start());
+  after(async () => {
+    await broker.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('captures while the card is there, closes when it goes and reopens when it returns', async () => {
+    const tree = new SimProcTree(join(dir, 'root'));
+    const card = { index: 1, id: 'Device', driver: 'USB-Audio', name: 'USB Audio Device', longName: 'x', usbId: '0d8c:0014', capture: [0] };
+    tree.addCard(card);
+    const box = await startInProcessBox({ env: { ROOMBOX_MQTT_URL: broker.url, ROOMBOX_BOARD: join(dir, 'alsa-test.json'), ROOMBOX_PROC_ROOT: tree.root } });
+    const events: string[] = [];
+    box.app.ctx.bus.on('box.event', (e: BoxEventInput) => events.push(e.type));
+    const info = async () => JSON.parse((await box.app.ctx.commands.execute('input mic --json', 'test')).output);
+    const until = async (what: string, pred: (d: Record<string, any>) => boolean) => {
+      const end = Date.now() + 15_000;
+      for (;;) {
+        const d = await info();
+        if (pred(d)) return d;
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(d)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    try {
+      const d = await until('capturing', (x) => x.capturing && x.levels !== null);
+      assert.equal(d.pcm, 'roombox_zero');
+      assert.equal(d.card, 1);
+      assert.deepEqual(d.levels.rms_dbfs, [-120, -120]);
+
+      tree.removeCard(1);
+      await until('absent', (x) => !x.present && !x.capturing && x.alarm === 'absent');
+      assert.ok(events.includes('input_absent'));
+
+      tree.addCard(card);
+      await until('capturing again', (x) => x.present && x.capturing);
+      assert.ok(events.includes('input_present'));
+      assert.equal((await info()).failures, 0);
+    } finally {
+      await box.stop();
+    }
+  });
+});
