@@ -39,59 +39,72 @@ async function measure(client: MqttClient, count: number, send: (i: number) => v
   return times;
 }
 
+/** Alternates blocks of bare echo round trips and zone-volume round trips to `boxId`. */
+export async function roundTrips(url: string, boxId: string, n = N): Promise<{ ours: number[]; bare: number[] }> {
+  const echo = await connect(url);
+  await echo.subscribeAsync('bench/ping', { qos: 0 });
+  echo.on('message', (_t, p) => echo.publish('bench/pong', p, { qos: 0 }));
+  const client = await connect(url);
+  const state = `roombox/${boxId}/zone/living/state`;
+  await client.subscribeAsync(['bench/pong', state, `roombox/${boxId}/status`], { qos: 0 });
+  await new Promise<void>((resolve) => {
+    const on = (t: string, p: Buffer) => {
+      if (t === `roombox/${boxId}/status` && p.toString() === 'online') {
+        client.off('message', on);
+        resolve();
+      }
+    };
+    client.on('message', on);
+  });
+  // Alternate the two in blocks so machine noise hits both alike.
+  const bare: number[] = [];
+  const ours: number[] = [];
+  const block = Math.max(1, Math.floor(n / 5));
+  for (let b = 0; b < 5; b++) {
+    bare.push(...(await measure(client, block, (i) => client.publish('bench/ping', String(i)), (t, p, i) => t === 'bench/pong' && p === String(i))));
+    ours.push(
+      ...(await measure(
+        client,
+        block,
+        (i) => client.publish(`roombox/${boxId}/zone/living/volume/set`, String(20 + (i % 2) * 10 + b)),
+        (t, p, i) => t === state && JSON.parse(p).volume === 20 + (i % 2) * 10 + b,
+      )),
+    );
+  }
+  await echo.endAsync();
+  await client.endAsync();
+  return { ours, bare };
+}
+
+export function roundTripRows(ours: number[], bare: number[], label = ''): BenchRow[] {
+  return [50, 99].map((p) => {
+    const ratio = percentile(ours, p) / percentile(bare, p);
+    return {
+      name: `command round trip p${p}${label}`,
+      ours: `${round(percentile(ours, p), 2)} ms`,
+      reference: `${round(percentile(bare, p), 2)} ms bare echo`,
+      ratio,
+      target: '<= 1.3x',
+      met: ratio <= 1.3,
+    };
+  });
+}
+
+export function spawnBox(url: string, id: string, dataDir: string, env: Record<string, string> = {}) {
+  return spawn(process.execPath, [join(ROOT, 'dist', 'firmware', 'main.js')], {
+    cwd: ROOT,
+    env: { ...process.env, ROOMBOX_MQTT_URL: url, ROOMBOX_ID: id, ROOMBOX_DATA_DIR: dataDir, ROOMBOX_CONSOLE: 'off', ROOMBOX_LOG_LEVEL: 'warn', ROOMBOX_ZONE_LIVING_MAX_VOLUME: '100', ...env },
+    stdio: 'ignore',
+  });
+}
+
 export async function benchRoundTrip(): Promise<BenchRow[]> {
   const broker = await new Mosquitto().start();
   const dir = mkdtempSync(join(tmpdir(), 'roombox-bench-'));
-  const box = spawn(process.execPath, [join(ROOT, 'dist', 'firmware', 'main.js')], {
-    cwd: ROOT,
-    env: { ...process.env, ROOMBOX_MQTT_URL: broker.url, ROOMBOX_ID: 'benchbox', ROOMBOX_DATA_DIR: dir, ROOMBOX_CONSOLE: 'off', ROOMBOX_LOG_LEVEL: 'warn', ROOMBOX_ZONE_LIVING_MAX_VOLUME: '100' },
-    stdio: 'ignore',
-  });
+  const box = spawnBox(broker.url, 'benchbox', dir);
   try {
-    const echo = await connect(broker.url);
-    await echo.subscribeAsync('bench/ping', { qos: 0 });
-    echo.on('message', (_t, p) => echo.publish('bench/pong', p, { qos: 0 }));
-    const client = await connect(broker.url);
-    await client.subscribeAsync(['bench/pong', 'roombox/benchbox/zone/living/state', 'roombox/benchbox/status'], { qos: 0 });
-    await new Promise<void>((resolve) => {
-      const on = (t: string, p: Buffer) => {
-        if (t === 'roombox/benchbox/status' && p.toString() === 'online') {
-          client.off('message', on);
-          resolve();
-        }
-      };
-      client.on('message', on);
-    });
-    // Alternate the two in blocks so machine noise hits both alike.
-    const bare: number[] = [];
-    const ours: number[] = [];
-    const block = Math.max(1, Math.floor(N / 5));
-    for (let b = 0; b < 5; b++) {
-      bare.push(...(await measure(client, block, (i) => client.publish('bench/ping', String(i)), (t, p, i) => t === 'bench/pong' && p === String(i))));
-      ours.push(
-        ...(await measure(
-          client,
-          block,
-          (i) => client.publish('roombox/benchbox/zone/living/volume/set', String(20 + (i % 2) * 10 + b)),
-          (t, p, i) => t === 'roombox/benchbox/zone/living/state' && JSON.parse(p).volume === 20 + (i % 2) * 10 + b,
-        )),
-      );
-    }
-    await echo.endAsync();
-    await client.endAsync();
-    const rows: BenchRow[] = [];
-    for (const p of [50, 99]) {
-      const ratio = percentile(ours, p) / percentile(bare, p);
-      rows.push({
-        name: `command round trip p${p}`,
-        ours: `${round(percentile(ours, p), 2)} ms`,
-        reference: `${round(percentile(bare, p), 2)} ms bare echo`,
-        ratio,
-        target: '<= 1.3x',
-        met: ratio <= 1.3,
-      });
-    }
-    return rows;
+    const { ours, bare } = await roundTrips(broker.url, 'benchbox');
+    return roundTripRows(ours, bare);
   } finally {
     box.kill('SIGTERM');
     await new Promise((r) => box.once('exit', r));

@@ -1,7 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { BOX_ID_RE, VARS, ZONE_NAME_RE, ZONE_VARS, type ZoneVarField } from './schema.js';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { BOX_ID_RE, VARS, ZONE_NAME_RE, ZONE_VARS, type JsonSchema, type ZoneVarField } from './schema.js';
 import { ConfigError, type Config, type ZoneEnv } from './config.js';
+
+const ajv = new Ajv({ coerceTypes: true, allErrors: false, strict: true });
+const compiled = new Map<JsonSchema, ValidateFunction>();
+
+/** Validates one raw string against a variable's schema; numbers and booleans are coerced. */
+function parseValue(schema: JsonSchema, raw: string): { ok: true; value: unknown } | { ok: false } {
+  let validate = compiled.get(schema);
+  if (!validate) {
+    validate = ajv.compile({ type: 'object', properties: { v: schema }, required: ['v'] });
+    compiled.set(schema, validate);
+  }
+  // ajv would coerce '' to 0 or false, and ' 5' to 5: neither is a value a person meant.
+  const numeric = schema.type === 'integer' || schema.type === 'number';
+  if (numeric && !/^-?\d+(\.\d+)?$/.test(raw)) return { ok: false };
+  const holder = { v: raw as unknown };
+  return validate(holder) ? { ok: true, value: holder.v } : { ok: false };
+}
 
 export interface LoadResult {
   config: Config;
@@ -41,11 +59,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { stdinIsTTY?: boolean;
   for (const spec of VARS) {
     const raw = env[spec.name];
     if (raw === undefined || raw === '') continue;
-    const parsed = spec.schema.safeParse(raw);
-    if (!parsed.success) {
+    const parsed = parseValue(spec.schema, raw);
+    if (!parsed.ok) {
       const shown = spec.secret ? (spec.name === 'ROOMBOX_MQTT_URL' ? `'${maskUrl(raw)}'` : maskSecret(raw)) : `'${printable(raw)}'`;
       problems.push(`${spec.name}=${shown} is invalid: expected ${spec.allowed}`);
-    } else values.set(spec.name, parsed.data);
+    } else values.set(spec.name, parsed.value);
   }
 
   const zones: Record<string, ZoneEnv> = {};
@@ -63,15 +81,15 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { stdinIsTTY?: boolean;
       problems.push(`${name}: '${printable(m[1]!)}' is not a zone name: expected letters, digits and _`);
       continue;
     }
-    const parsed = spec.schema.safeParse(raw);
-    if (!parsed.success) {
+    const parsed = parseValue(spec.schema, raw);
+    if (!parsed.ok) {
       problems.push(`${name}='${printable(raw)}' is invalid: expected ${spec.allowed}`);
       continue;
     }
     const z = (zones[zone] ??= { volumeSync: 'off' });
-    if (field === 'MAX_VOLUME') z.maxVolume = parsed.data as number;
-    else if (field === 'PLAYER') z.player = parsed.data as string;
-    else z.volumeSync = parsed.data as ZoneEnv['volumeSync'];
+    if (field === 'MAX_VOLUME') z.maxVolume = parsed.value as number;
+    else if (field === 'PLAYER') z.player = parsed.value as string;
+    else z.volumeSync = parsed.value as ZoneEnv['volumeSync'];
   }
 
   let password = values.get('ROOMBOX_MQTT_PASSWORD') as string | undefined;

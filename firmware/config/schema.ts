@@ -1,13 +1,14 @@
-import { z } from 'zod';
-
 /**
  * Every ROOMBOX_* variable of the contract (section 2), in one place. This table is the single
- * source of truth: the loader validates against it and `scripts/gen-config-doc` renders docs from it.
+ * source of truth: the loader validates against it (JSON Schema through ajv, strings coerced to
+ * numbers and booleans) and `scripts/gen-config-doc.ts` renders docs/configuration.md from it.
  * Empty values count as unset.
  */
+export type JsonSchema = Record<string, unknown>;
+
 export interface VarSpec {
   name: string;
-  schema: z.ZodType;
+  schema: JsonSchema;
   /** Shown in the error line: what is allowed. */
   allowed: string;
   /** Default as documented (the loader applies computed defaults itself). */
@@ -16,42 +17,34 @@ export interface VarSpec {
   secret?: boolean;
 }
 
-const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off']).transform((v) => ['true', '1', 'yes', 'on'].includes(v));
-const int = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^-?\d+$/)
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
-const num = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^-?\d+(\.\d+)?$/)
-    .transform(Number)
-    .pipe(z.number().min(min).max(max));
-const path = z.string().min(1);
+const bool: JsonSchema = { type: 'boolean' };
+const int = (minimum: number, maximum: number): JsonSchema => ({ type: 'integer', minimum, maximum });
+const num = (minimum: number, maximum: number): JsonSchema => ({ type: 'number', minimum, maximum });
+const str = (pattern?: RegExp): JsonSchema => (pattern ? { type: 'string', pattern: pattern.source } : { type: 'string' });
+const oneOf = (...values: string[]): JsonSchema => ({ type: 'string', enum: values });
+const path: JsonSchema = { type: 'string', minLength: 1 };
 
 export const BOX_ID_RE = /^[a-z0-9][a-z0-9-]{0,31}$/;
 export const ZONE_NAME_RE = /^[a-z][a-z0-9_]{0,31}$/;
 
 export const VARS: readonly VarSpec[] = [
-  { name: 'ROOMBOX_ID', schema: z.string().regex(BOX_ID_RE), allowed: 'lower-case letters, digits and -, 1-32 characters, not starting with -', default: 'from the hostname', meaning: 'box id' },
-  { name: 'ROOMBOX_BOARD', schema: z.string().regex(/^[\w./-]+$/), allowed: 'a profile name from board/ or a path to a profile file', default: 'sim', meaning: 'board profile' },
-  { name: 'ROOMBOX_MQTT_URL', schema: z.string().regex(/^(mqtts?|wss?):\/\/[^\s]+$/), allowed: 'an mqtt://, mqtts://, ws:// or wss:// URL', default: 'unset: embedded broker', meaning: 'broker URL', secret: true },
-  { name: 'ROOMBOX_MQTT_VERSION', schema: z.enum(['4', '5']).transform(Number), allowed: '4 (MQTT 3.1.1) or 5', default: '4', meaning: 'MQTT protocol version' },
+  { name: 'ROOMBOX_ID', schema: str(BOX_ID_RE), allowed: 'lower-case letters, digits and -, 1-32 characters, not starting with -', default: 'from the hostname', meaning: 'box id' },
+  { name: 'ROOMBOX_BOARD', schema: str(/^[\w./-]+$/), allowed: 'a profile name from board/ or a path to a profile file', default: 'sim', meaning: 'board profile' },
+  { name: 'ROOMBOX_MQTT_URL', schema: str(/^(mqtts?|wss?):\/\/[^\s]+$/), allowed: 'an mqtt://, mqtts://, ws:// or wss:// URL', default: 'unset: embedded broker', meaning: 'broker URL', secret: true },
+  { name: 'ROOMBOX_MQTT_VERSION', schema: { type: 'integer', enum: [4, 5] }, allowed: '4 (MQTT 3.1.1) or 5', default: '4', meaning: 'MQTT protocol version' },
   { name: 'ROOMBOX_EMBEDDED_BROKER_PORT', schema: int(1, 65535), allowed: 'a port number 1-65535', default: '1883', meaning: 'port of the embedded broker on 127.0.0.1' },
-  { name: 'ROOMBOX_MQTT_USERNAME', schema: z.string(), allowed: 'any string', default: 'unset', meaning: 'broker user name' },
-  { name: 'ROOMBOX_MQTT_PASSWORD', schema: z.string(), allowed: 'any string', default: 'unset', meaning: 'broker password', secret: true },
+  { name: 'ROOMBOX_MQTT_USERNAME', schema: str(), allowed: 'any string', default: 'unset', meaning: 'broker user name' },
+  { name: 'ROOMBOX_MQTT_PASSWORD', schema: str(), allowed: 'any string', default: 'unset', meaning: 'broker password', secret: true },
   { name: 'ROOMBOX_MQTT_PASSWORD_FILE', schema: path, allowed: 'a readable file holding the password', default: 'unset', meaning: 'broker password, read from a file' },
   { name: 'ROOMBOX_MQTT_CA_FILE', schema: path, allowed: 'a readable PEM file', default: 'unset', meaning: 'CA certificate(s) to trust' },
   { name: 'ROOMBOX_MQTT_CERT_FILE', schema: path, allowed: 'a readable PEM file', default: 'unset', meaning: 'client certificate' },
   { name: 'ROOMBOX_MQTT_KEY_FILE', schema: path, allowed: 'a readable PEM file', default: 'unset', meaning: 'client key' },
-  { name: 'ROOMBOX_TOPIC_PREFIX', schema: z.string().regex(/^[^#+/\s\u0000][^#+\s\u0000]*[^#+/\s\u0000]$|^[^#+/\s\u0000]$/), allowed: 'topic levels without +, # or spaces, not starting or ending with /', default: 'roombox', meaning: 'first topic level' },
+  { name: 'ROOMBOX_TOPIC_PREFIX', schema: str(/^[^#+/\s\u0000]([^#+\s\u0000]*[^#+/\s\u0000])?$/), allowed: 'topic levels without +, # or spaces, not starting or ending with /', default: 'roombox', meaning: 'first topic level' },
   { name: 'ROOMBOX_HA_DISCOVERY', schema: bool, allowed: 'true or false', default: 'true', meaning: 'publish Home Assistant discovery' },
-  { name: 'ROOMBOX_HA_PREFIX', schema: z.string().regex(/^[^#+/\s]+$/), allowed: 'one topic level without +, # or spaces', default: 'homeassistant', meaning: 'discovery prefix' },
+  { name: 'ROOMBOX_HA_PREFIX', schema: str(/^[^#+/\s]+$/), allowed: 'one topic level without +, # or spaces', default: 'homeassistant', meaning: 'discovery prefix' },
   { name: 'ROOMBOX_DATA_DIR', schema: path, allowed: 'a directory path', default: './data (device: /var/lib/roombox)', meaning: 'SQLite database and nothing else' },
-  { name: 'ROOMBOX_CONSOLE', schema: z.string().regex(/^(stdio|off|\/.+)$/), allowed: 'stdio, off, or a serial device path', default: 'stdio when stdin is a TTY, else off', meaning: 'where the console runs' },
-  { name: 'ROOMBOX_CONSOLE_BAUD', schema: z.enum(['1200', '2400', '4800', '9600', '19200', '38400', '57600', '115200', '230400', '460800', '921600']).transform(Number), allowed: 'a standard baud rate 1200-921600', default: '115200', meaning: 'serial console speed, 8N1' },
+  { name: 'ROOMBOX_CONSOLE', schema: str(/^(stdio|off|\/.+)$/), allowed: 'stdio, off, or a serial device path', default: 'stdio when stdin is a TTY, else off', meaning: 'where the console runs' },
+  { name: 'ROOMBOX_CONSOLE_BAUD', schema: { type: 'integer', enum: [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600] }, allowed: 'a standard baud rate 1200-921600', default: '115200', meaning: 'serial console speed, 8N1' },
   { name: 'ROOMBOX_TELEMETRY_S', schema: num(1, 86400), allowed: 'seconds, 1-86400', default: '60', meaning: 'telemetry period' },
   { name: 'ROOMBOX_LEVELS_HZ', schema: num(0, 50), allowed: '0-50 (0 turns level reports off)', default: '10', meaning: 'level reports per second per input' },
   { name: 'ROOMBOX_AMP_IDLE_S', schema: num(0, 86400), allowed: 'seconds, 0-86400', default: '600', meaning: 'auto mode: standby after this long without playback' },
@@ -59,19 +52,19 @@ export const VARS: readonly VarSpec[] = [
   { name: 'ROOMBOX_SILENCE_S', schema: num(0.1, 86400), allowed: 'seconds, 0.1-86400', default: '10', meaning: 'silence alarm hold time' },
   { name: 'ROOMBOX_OUTBOX_MAX', schema: int(10, 10_000_000), allowed: 'a whole number 10-10000000', default: '100000', meaning: 'messages kept while the broker is away' },
   { name: 'ROOMBOX_PROC_ROOT', schema: path, allowed: 'a directory path', default: '/', meaning: 'root under which proc/asound is read' },
-  { name: 'ROOMBOX_LOG_LEVEL', schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), allowed: 'trace, debug, info, warn, error, fatal or silent', default: 'info', meaning: 'log level (JSON lines on stdout)' },
+  { name: 'ROOMBOX_LOG_LEVEL', schema: oneOf('trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'), allowed: 'trace, debug, info, warn, error, fatal or silent', default: 'info', meaning: 'log level (JSON lines on stdout)' },
 ];
 
 /** Per-zone variables, ROOMBOX_ZONE_<ZONE>_<FIELD>. */
 export const ZONE_VARS = {
   MAX_VOLUME: { schema: int(0, 100), allowed: 'a whole number 0-100', default: 'from the profile', meaning: 'volume cap of the zone' },
   PLAYER: {
-    schema: z.string().regex(/^(mopidy:\/\/[^\s/:]+:\d{1,5}\/?|snapcast:\/\/[^\s/:]+:\d{1,5}\/[^\s/]+)$/),
+    schema: str(/^(mopidy:\/\/[^\s/:]+:\d{1,5}\/?|snapcast:\/\/[^\s/:]+:\d{1,5}\/[^\s/]+)$/),
     allowed: 'mopidy://host:port or snapcast://host:port/<client-id>',
     default: 'unset',
     meaning: "the zone's music player",
   },
-  VOLUME_SYNC: { schema: z.enum(['off', 'player']), allowed: 'off or player', default: 'off', meaning: 'player: the player owns the volume number' },
+  VOLUME_SYNC: { schema: oneOf('off', 'player'), allowed: 'off or player', default: 'off', meaning: 'player: the player owns the volume number' },
 } as const;
 
 export type ZoneVarField = keyof typeof ZONE_VARS;

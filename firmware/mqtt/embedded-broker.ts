@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:net';
-import { Aedes } from 'aedes';
+import type { Aedes } from 'aedes';
 import type { Logger } from '../core/logger.js';
 import type { Extension } from '../core/extension.js';
 import { ConfigError } from '../config/config.js';
@@ -23,7 +23,9 @@ export class EmbeddedBroker implements Extension {
   }
 
   async start(): Promise<void> {
-    const broker = await Aedes.createBroker({ drainTimeout: 10_000 });
+    // Loaded only when used: a box with an external broker does not pay its memory.
+    const { Aedes: AedesBroker } = await import('aedes');
+    const broker = await AedesBroker.createBroker({ drainTimeout: 10_000 });
     const server = createServer({ noDelay: true }, broker.handle);
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => {
