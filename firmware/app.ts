@@ -20,6 +20,7 @@ import { RetainedState } from './mqtt/retained.js';
 import { CommandRouter } from './mqtt/router.js';
 import { Topics } from './mqtt/topics.js';
 import { MemoryOutbox } from './outbox/memory-outbox.js';
+import { SystemdNotify } from './platform/systemd-notify.js';
 import { createSimProcTree } from './sim/sim-board.js';
 import { MemoryStateStore } from './store/state-store.js';
 import { VERSION } from './version.js';
@@ -122,6 +123,7 @@ export class App {
       new Telemetry(config.telemetryS, config.dataDir, publisher, outbox, link, clock, log),
       { name: 'mqtt-connect', start: () => link.start(), stop() {} },
       // features: console
+      new SystemdNotify(process.env, bus, clock, log, () => `online as ${topics.base}`),
       {
         name: 'started-event',
         start: () => bus.emit('box.event', { type: 'started', detail: { version: VERSION, board: profile.name } }),
