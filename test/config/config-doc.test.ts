@@ -7,3 +7,12 @@ it('docs/configuration.md shows exactly the variables the schema enforces', () =
   const current = readFileSync(DOC, 'utf8');
   assert.equal(current, renderDoc(current), 'run `npx tsx scripts/gen-config-doc.ts` and commit the result');
 });
+
+it('the SD card settings template lists every variable, commented out', async () => {
+  const { ENV_TEMPLATE, renderEnvTemplate } = await import('../../scripts/gen-env-template.js');
+  const current = readFileSync(ENV_TEMPLATE, 'utf8');
+  assert.equal(current, renderEnvTemplate(), 'run `npx tsx scripts/gen-env-template.ts` and commit the result');
+  const { VARS } = await import('../../firmware/config/schema.js');
+  for (const v of VARS) assert.match(current, new RegExp(`^#${v.name}=`, 'm'));
+  assert.doesNotMatch(current, /^ROOMBOX_/m, 'nothing is set by default');
+});
