@@ -1,0 +1,149 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from '../helpers/box-process.js';
+
+// One file, run in order: the bundle is built twice (reproducibility) and then reused by every
+// later step. Needs the cross toolchain, qemu-user-static, mtools, debugfs (scripts/install-system-deps).
+const work = mkdtempSync(join(tmpdir(), 'roombox-ship-'));
+const sh = (cmd: string, args: string[], env: Record<string, string> = {}) => {
+  const r = spawnSync(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}:\n${r.stderr.slice(-3000)}`);
+  return r.stdout;
+};
+const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version as string;
+let bundle = '';
+let nodeRoot = '';
+
+describe('release bundle, image and flashing', { concurrency: false }, () => {
+  before(() => {
+    nodeRoot = join(work, 'node-root');
+    sh('scripts/arm64-sysroot', [nodeRoot, 'trixie', '--with-deps', 'nodejs', 'libasound2t64']);
+  });
+  after(() => rmSync(work, { recursive: true, force: true }));
+
+  it('builds the same bundle twice, byte for byte, with AArch64 addons only', () => {
+    const first = sh('scripts/build-bundle', ['--out', join(work, 'a')], { BUNDLE_STAGE: join(tmpdir(), 'roombox-stage-ci') }).trim();
+    const second = sh('scripts/build-bundle', ['--out', join(work, 'b')], { BUNDLE_STAGE: join(tmpdir(), 'roombox-stage-ci') }).trim();
+    assert.equal(first.split('/').pop(), `roombox-${version}-linux-arm64.tar.gz`);
+    const hash = (f: string) => readFileSync(`${f}.sha256`, 'utf8').split(' ')[0];
+    assert.equal(hash(first), hash(second));
+    assert.equal(sh('sha256sum', [first]).split(' ')[0], hash(first));
+    bundle = first;
+    const listing = sh('tar', ['-tvzf', bundle]);
+    assert.match(listing, /roombox\/dist\/firmware\/main\.js/);
+    assert.doesNotMatch(listing, /roombox\/test\//, 'tests are not shipped');
+    for (const line of listing.split('\n').filter(Boolean)) assert.match(line, / (root\/root|0\/0) /, line);
+    const x = join(work, 'x');
+    execFileSync('mkdir', ['-p', x]);
+    execFileSync('tar', ['-xzf', bundle, '-C', x]);
+    const addons = sh('find', [join(x, 'roombox', 'node_modules'), '-name', '*.node']).trim().split('\n');
+    assert.ok(addons.length >= 6);
+    for (const a of addons) assert.match(sh('file', ['-b', a]), /ARM aarch64/, a);
+  });
+
+  it("loads every native addon under Debian's arm64 Node (qemu-aarch64-static)", () => {
+    const x = join(work, 'x', 'roombox', 'node_modules');
+    const script = `for (const m of ['sqlite3','i2c-bus','onoff','alsa-capture','unix-dgram','serialport']) { require(${JSON.stringify(x)} + '/' + m); }
+      const sqlite3 = require(${JSON.stringify(x)} + '/sqlite3');
+      const db = new sqlite3.Database(':memory:');
+      db.get('select sqlite_version() as v', (e, r) => { console.log(process.arch, process.version, r.v); });`;
+    const out = sh('qemu-aarch64-static', ['-L', nodeRoot, join(nodeRoot, 'usr/bin/node'), '-e', script]);
+    assert.match(out, /^arm64 v20\.\d+\.\d+ 3\.\d+/);
+  });
+
+  it('writes the bundle, overlay, Node and the enabled unit into a card image and leaves the rest alone', () => {
+    const base = join(work, 'base.img');
+    sh('test/ship/make-base-image.sh', [base]);
+    const out = join(work, 'roombox.img');
+    const printed = sh('scripts/build-image', ['--base', base, '--bundle', bundle, '--out', out]);
+    assert.equal(printed.trim().split(' ')[0], sh('sha256sum', [out]).split(' ')[0]);
+    const table = JSON.parse(sh('sfdisk', ['-J', out])).partitiontable.partitions as { start: number; size: number }[];
+    const part = (i: number, name: string) => {
+      const f = join(work, name);
+      sh('dd', [`if=${out}`, `of=${f}`, 'bs=512', `skip=${table[i]!.start}`, `count=${table[i]!.size}`, 'status=none']);
+      return f;
+    };
+    const root = part(1, 'root.img');
+    const boot = part(0, 'boot.img');
+    const stat = (p: string) => sh('debugfs', ['-R', `stat ${p}`, root]);
+    const cat = (p: string) => sh('debugfs', ['-R', `cat ${p}`, root]);
+    assert.match(stat('/opt/roombox/dist/firmware/main.js'), /Type: regular\s+Mode:\s+0644[\s\S]*User:\s+0\s+Group:\s+0/);
+    assert.match(stat('/usr/bin/node'), /Type: regular\s+Mode:\s+0755/);
+    assert.match(stat('/opt/roombox/node_modules/sqlite3/build/Release/node_sqlite3.node'), /Type: regular/);
+    assert.equal(cat('/etc/systemd/system/roombox.service'), readFileSync(join(ROOT, 'rootfs-overlay/etc/systemd/system/roombox.service'), 'utf8'));
+    assert.match(stat('/etc/systemd/system/multi-user.target.wants/roombox.service'), /Type: symlink[\s\S]*Fast link dest: "\/etc\/systemd\/system\/roombox\.service"/);
+    assert.match(stat('/etc/systemd/system/serial-getty@ttyAMA0.service'), /Fast link dest: "\/dev\/null"/);
+    assert.match(stat('/etc/systemd/journald.conf.d/roombox.conf'), /Mode:\s+0644/);
+    assert.equal(cat('/home/pi/.bashrc'), 'alias ll="ls -l"\n', 'files of the base are untouched');
+    assert.match(stat('/home/pi'), /Mode:\s+0700/);
+    assert.match(cat('/etc/os-release'), /trixie/);
+    spawnSync('e2fsck', ['-fn', root], { stdio: 'ignore' });
+    assert.equal(spawnSync('e2fsck', ['-fn', root], { stdio: 'ignore' }).status, 0, 'the root file system is clean');
+    const mtype = (f: string) => sh('mtype', ['-i', boot, `::${f}`], { MTOOLS_SKIP_CHECK: '1' });
+    const config = mtype('config.txt');
+    assert.match(config, /^# Raspberry Pi config\narm_64bit=1\ndtoverlay=vc4-kms-v3d\n/, 'the original config.txt is kept');
+    assert.match(config, /^include roombox-config\.txt$/m);
+    assert.match(mtype('roombox-config.txt'), /dtparam=i2c_arm=on/);
+    assert.match(mtype('roombox.env'), /#ROOMBOX_MQTT_URL=/);
+    const cmdline = mtype('cmdline.txt');
+    assert.doesNotMatch(cmdline, /console=serial0/);
+    assert.match(cmdline, /console=tty1 root=PARTUUID=0badcafe-02/);
+    // A second run over the result changes nothing a box owner set.
+    writeFileSync(join(work, 'roombox.env'), 'ROOMBOX_ID=kitchen\n');
+    sh('mcopy', ['-o', '-i', boot, join(work, 'roombox.env'), '::roombox.env'], { MTOOLS_SKIP_CHECK: '1' });
+    sh('dd', [`if=${boot}`, `of=${out}`, 'bs=512', `seek=${table[0]!.start}`, 'conv=notrunc', 'status=none']);
+    sh('scripts/build-image', ['--base', out, '--bundle', bundle, '--out', join(work, 'again.img')]);
+    const again = join(work, 'boot2.img');
+    sh('dd', [`if=${join(work, 'again.img')}`, `of=${again}`, 'bs=512', `skip=${table[0]!.start}`, `count=${table[0]!.size}`, 'status=none']);
+    assert.equal(sh('mtype', ['-i', again, '::roombox.env'], { MTOOLS_SKIP_CHECK: '1' }), 'ROOMBOX_ID=kitchen\n');
+    assert.equal(sh('mtype', ['-i', again, '::config.txt'], { MTOOLS_SKIP_CHECK: '1' }).match(/include roombox-config/g)!.length, 1);
+  });
+
+  it('flashes onto a file and verifies, and refuses a target that is too small or mounted', () => {
+    const image = join(work, 'small.img');
+    writeFileSync(image, Buffer.alloc(3 * 1024 * 1024, 7));
+    const target = join(work, 'card.bin');
+    writeFileSync(target, '');
+    const ok = spawnSync('scripts/flash', ['--image', image, '--device', target], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stderr, /verified/);
+    assert.deepEqual(readFileSync(target), readFileSync(image));
+    const small = join(work, 'small-card.bin');
+    writeFileSync(small, Buffer.alloc(1024 * 1024));
+    const tooSmall = spawnSync('scripts/flash', ['--image', image, '--device', small], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(tooSmall.status, 1);
+    assert.match(tooSmall.stderr, /refusing: .* smaller than the image/);
+    assert.equal(statSync(small).size, 1024 * 1024, 'nothing written');
+    assert.ok(readFileSync(small).every((b) => b === 0));
+    const missing = spawnSync('scripts/flash', ['--image', image, '--device', join(work, 'nope')], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /not found/);
+    // The root file system's device is mounted on every machine: flash must refuse it.
+    const rootDev = execFileSync('findmnt', ['-nro', 'SOURCE', '/'], { encoding: 'utf8' }).trim();
+    if (rootDev.startsWith('/dev/') && existsSync(rootDev)) {
+      const mounted = spawnSync('scripts/flash', ['--image', image, '--device', rootDev], { cwd: ROOT, encoding: 'utf8' });
+      assert.equal(mounted.status, 1);
+      assert.match(mounted.stderr, /refusing/);
+    }
+  });
+
+  it('ships a unit file that systemd-analyze accepts', (t) => {
+    if (spawnSync('systemd-analyze', ['--version']).status !== 0) return t.skip('systemd-analyze not installed');
+    const dir = join(work, 'unit');
+    execFileSync('mkdir', ['-p', dir]);
+    const unit = readFileSync(join(ROOT, 'rootfs-overlay/etc/systemd/system/roombox.service'), 'utf8');
+    // verify wants ExecStart's binary to exist; point it at this machine's node.
+    writeFileSync(join(dir, 'roombox.service'), unit.replace('/usr/bin/node', process.execPath));
+    const r = spawnSync('systemd-analyze', ['verify', '--man=no', join(dir, 'roombox.service')], { encoding: 'utf8' });
+    const problems = (r.stderr + r.stdout).split('\n').filter((l) => l.includes('roombox.service') && !/Unit .* not found|is not a directory|Failed to resolve unit specifiers/.test(l));
+    assert.deepEqual(problems, []);
+    for (const k of ['Type=notify', 'WatchdogSec=', 'Restart=always', 'EnvironmentFile=-/boot/firmware/roombox.env', 'User=roombox', 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ReadWritePaths=/var/lib/roombox', 'PrivateTmp=yes', 'ProtectHome=yes', 'UV_THREADPOOL_SIZE=', 'RestartPreventExitStatus=78']) {
+      assert.ok(unit.includes(k), k);
+    }
+    assert.ok(readdirSync(join(ROOT, 'rootfs-overlay/usr/lib/sysusers.d')).includes('roombox.conf'));
+  });
+});
