@@ -1,6 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { Mosquitto } from '../helpers/mosquitto.js';
+import { MqttProbe } from '../helpers/mqtt-probe.js';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,12 +25,20 @@ describe('release bundle, image and flashing', { concurrency: false }, () => {
   before(() => {
     nodeRoot = join(work, 'node-root');
     sh('scripts/arm64-sysroot', [nodeRoot, 'trixie', '--with-deps', 'nodejs', 'libasound2t64']);
+    // Fetch the bundle's own sysroot once, before two builds want it at the same time.
+    sh('scripts/arm64-sysroot', [join(work, 'alsa-root'), 'bookworm', 'libasound2', 'libasound2-dev']);
   });
   after(() => rmSync(work, { recursive: true, force: true }));
 
-  it('builds the same bundle twice, byte for byte, with AArch64 addons only', () => {
-    const first = sh('scripts/build-bundle', ['--out', join(work, 'a')], { BUNDLE_STAGE: join(tmpdir(), 'roombox-stage-ci') }).trim();
-    const second = sh('scripts/build-bundle', ['--out', join(work, 'b')], { BUNDLE_STAGE: join(tmpdir(), 'roombox-stage-ci') }).trim();
+  it('builds the same bundle twice, byte for byte, with AArch64 addons only', async () => {
+    // Two builds at once, in different folders: the result may depend on neither.
+    const build = (name: string) =>
+      promisify(execFile)('scripts/build-bundle', ['--out', join(work, name)], {
+        cwd: ROOT,
+        env: { ...process.env, BUNDLE_STAGE: join(work, `stage-${name}`) },
+        maxBuffer: 64 << 20,
+      }).then((r) => r.stdout.trim());
+    const [first, second] = await Promise.all([build('a'), build('b')]);
     assert.equal(first.split('/').pop(), `roombox-${version}-linux-arm64.tar.gz`);
     const hash = (f: string) => readFileSync(`${f}.sha256`, 'utf8').split(' ')[0];
     assert.equal(hash(first), hash(second));
@@ -145,5 +156,29 @@ describe('release bundle, image and flashing', { concurrency: false }, () => {
       assert.ok(unit.includes(k), k);
     }
     assert.ok(readdirSync(join(ROOT, 'rootfs-overlay/usr/lib/sysusers.d')).includes('roombox.conf'));
+  });
+
+  it('boots on arm64 Debian 13 under qemu-system-aarch64 and comes online on a broker on the host', async () => {
+    const broker = await new Mosquitto().start();
+    const probe = await MqttProbe.connect(broker.url, ['roombox/qemubox/#', 'homeassistant/device/qemubox/config']);
+    const env = join(work, 'vm.env');
+    writeFileSync(env, `ROOMBOX_MQTT_URL=mqtt://10.0.2.2:${broker.port}\nROOMBOX_ID=qemubox\nROOMBOX_CONSOLE=off\nROOMBOX_DATA_DIR=/var/lib/roombox\nROOMBOX_TELEMETRY_S=5\n`);
+    const vm = spawn('scripts/qemu-boot-box', ['--bundle', bundle, '--env', env, '--work', join(work, 'vm'), '--timeout', '600'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let consoleLog = '';
+    vm.stdout.on('data', (d) => (consoleLog += d));
+    vm.stderr.on('data', (d) => (consoleLog += d));
+    try {
+      await probe.waitFor((m) => m.topic === 'roombox/qemubox/status' && m.payload === 'online', 480_000, `online from the VM; console: ${consoleLog.slice(-1500)}`);
+      const info = JSON.parse((await probe.waitFor((m) => m.topic === 'roombox/qemubox/info')).payload);
+      assert.equal(info.board, 'sim');
+      const discovery = JSON.parse((await probe.waitFor((m) => m.topic === 'homeassistant/device/qemubox/config')).payload);
+      assert.deepEqual(discovery.dev.identifiers, ['roombox_qemubox']);
+      assert.match(consoleLog, /roombox-vm: network inet 10\.0\.2\.15/);
+    } finally {
+      vm.kill('SIGTERM');
+      await new Promise((r) => vm.once('exit', r));
+      await probe.close();
+      await broker.dispose();
+    }
   });
 });
