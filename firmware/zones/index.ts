@@ -38,28 +38,40 @@ export class ZonesExtension implements Extension {
     registerZoneCommands(ctx, this);
     for (const p of ctx.profile.zones) {
       this.profiles.set(p.name, p);
-      const chip = hw.chip(p);
-      const zone = new Zone({
-        profile: p,
-        chip,
-        lines: hw.openLines(p),
-        clock: ctx.clock,
-        store: ctx.state,
-        maxVolume: ctx.config.zones[p.name]?.maxVolume ?? p.maxVolume,
-        idleS: ctx.config.ampIdleS,
-        onState: (s) => ctx.retained.set(ctx.topics.zoneState(p.name), s),
-        onEvent: (type, detail) => ctx.bus.emit('box.event', { type, zone: p.name, detail }),
-        onError: (what, err) => ctx.log.error({ zone: p.name, err: (err as Error)?.message }, `zone ${what} failed`),
-      });
-      this.zones.set(p.name, zone);
-      addZoneEntities(ctx, p);
-      this.registerSelfTests(p, chip);
-      await zone.start();
-      const detector = new PlaybackDetector([new ProcPlaybackSource(ctx.procRoot, p.playback)], ctx.clock, (playing) => zone.onPlayback(playing));
-      this.detectors.set(p.name, detector);
-      detector.start();
-      ctx.log.info({ zone: p.name, chip: p.amp.chip, state: zone.state }, 'zone started');
+      try {
+        await this.startZone(p, hw);
+      } catch (err) {
+        // One zone whose hardware cannot be opened does not take the other zones down.
+        const detail = (err as Error).message;
+        ctx.log.error({ zone: p.name, err: detail }, 'zone failed to start');
+        ctx.selftest.register({ name: `zone ${p.name}: hardware opens`, run: async () => ({ ok: false, detail }) });
+      }
     }
+  }
+
+  private async startZone(p: ZoneProfile, hw: BoardHardware): Promise<void> {
+    const { ctx } = this;
+    const chip = hw.chip(p);
+    const zone = new Zone({
+      profile: p,
+      chip,
+      lines: hw.openLines(p),
+      clock: ctx.clock,
+      store: ctx.state,
+      maxVolume: ctx.config.zones[p.name]?.maxVolume ?? p.maxVolume,
+      idleS: ctx.config.ampIdleS,
+      onState: (s) => ctx.retained.set(ctx.topics.zoneState(p.name), s),
+      onEvent: (type, detail) => ctx.bus.emit('box.event', { type, zone: p.name, detail }),
+      onError: (what, err) => ctx.log.error({ zone: p.name, err: (err as Error)?.message }, `zone ${what} failed`),
+    });
+    this.zones.set(p.name, zone);
+    addZoneEntities(ctx, p);
+    this.registerSelfTests(p, chip);
+    await zone.start();
+    const detector = new PlaybackDetector([new ProcPlaybackSource(ctx.procRoot, p.playback)], ctx.clock, (playing) => zone.onPlayback(playing));
+    this.detectors.set(p.name, detector);
+    detector.start();
+    ctx.log.info({ zone: p.name, chip: p.amp.chip, state: zone.state }, 'zone started');
   }
 
   async stop(): Promise<void> {

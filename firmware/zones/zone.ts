@@ -106,7 +106,8 @@ export class Zone {
   async start(): Promise<void> {
     const { lines, chip, store } = this.o;
     lines.mute?.set(true);
-    await chip.boot();
+    // A chip that does not answer must not keep the lines (and the other zones) from a safe state.
+    await chip.boot().catch((e) => this.o.onError('chip boot', e));
     lines.enable?.set(false);
     lines.reset?.set(false);
     const saved = store.get<Partial<SavedZone>>(this.key);
@@ -116,12 +117,12 @@ export class Zone {
       if (typeof saved.mute === 'boolean') this.mute = saved.mute;
     }
     this.power = this.mode === 'auto' ? 'standby' : 'off';
-    await this.applyVolume(this.volume);
+    await this.applyVolume(this.volume).catch((e) => this.o.onError('volume restore', e));
     if (lines.fault) {
       this.unwatchFault = lines.fault.line.watch(() => this.onFaultLine());
       if (lines.fault.active) this.onFaultLine();
     }
-    if (!this.fault && this.mode === 'manual' && saved?.power === 'on') await this.enqueue(() => this.powerUp('restored'));
+    if (!this.fault && this.mode === 'manual' && saved?.power === 'on') await this.enqueue(() => this.powerUp('restored')).catch((e) => this.o.onError('power restore', e));
     this.publish();
   }
 
@@ -239,10 +240,11 @@ export class Zone {
         if (this.mode !== 'auto' || this.fault) return;
         if (wantOn) await this.powerUp('playback');
         else await this.powerDown('standby', 'idle');
-        this.lastAutoChangeAt = this.o.clock.now();
         this.save();
         this.publish();
       } finally {
+        // Also after a failure: a chip that does not answer is retried once per cooldown, not per poll.
+        this.lastAutoChangeAt = this.o.clock.now();
         this.autoPending = false;
       }
     }).catch((e) => this.o.onError('automatic power change', e));

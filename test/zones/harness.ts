@@ -39,6 +39,7 @@ export function zoneRig(zp: ZoneProfile, opts: { idleS?: number; maxVolume?: num
   const states: ZoneState[] = [];
   const events: { type: string; detail?: Record<string, unknown> }[] = [];
   const store = opts.store ?? new MemoryStateStore();
+  const errors: string[] = [];
   const zone = new Zone({
     profile: zp,
     chip,
@@ -49,9 +50,7 @@ export function zoneRig(zp: ZoneProfile, opts: { idleS?: number; maxVolume?: num
     idleS: opts.idleS ?? 600,
     onState: (s) => states.push(s),
     onEvent: (type, detail) => events.push({ type, detail }),
-    onError: (what, err) => {
-      throw new Error(`${what}: ${(err as Error).message}`);
-    },
+    onError: (what, err) => errors.push(`${what}: ${(err as Error).message}`),
   });
   /** Runs an async zone call while the manual clock moves, and returns the ops it caused. */
   const act = async <T>(fn: () => Promise<T>, ms = 2000): Promise<string[]> => {
@@ -61,7 +60,7 @@ export function zoneRig(zp: ZoneProfile, opts: { idleS?: number; maxVolume?: num
     await p;
     return ops.slice(from);
   };
-  return { clock, hw, ops, zone, states, events, store, act, last: () => states[states.length - 1]! };
+  return { clock, hw, ops, zone, states, events, store, errors, act, last: () => states[states.length - 1]! };
 }
 
 /** Every enable-line change in `ops` happens while the mute line is asserted. */

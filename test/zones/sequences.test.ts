@@ -98,8 +98,19 @@ describe('power sequences of every driver', () => {
       assert.equal(r.last().power, 'off');
       assert.deepEqual(await r.act(() => r.zone.stop()), c.stop, 'SIGTERM');
       assertMuteWrapsEnable(r.ops, c.zp);
+      assert.deepEqual(r.errors, []);
     });
   }
+
+  it('a codec held by a kernel driver (EBUSY) still leaves the lines muted and off, and says why', async () => {
+    const r = zoneRig(baseZone());
+    r.hw.sim!.i2c.holdByKernel(1, 0x4c);
+    await r.act(() => r.zone.start());
+    assert.deepEqual(r.ops, ['line 22 <- 0', 'line 17 <- 0', 'line 22 <- 0', 'line 17 <- 0']);
+    assert.match(r.errors[0]!, /chip boot: I2C 0x4c on bus 1 is held by a kernel driver \(EBUSY\)/);
+    await assert.rejects(r.act(() => r.zone.setPower('on')), /EBUSY/);
+    assert.equal(r.hw.sim!.lines.read(22), 0, 'mute still asserted after the failed power-up');
+  });
 
   it('power-up waits the settle time before releasing mute', async () => {
     const r = zoneRig(baseZone({ settleMs: 300 }));
