@@ -2,6 +2,7 @@ import type { BoardProfile } from './board/profile.js';
 import type { Config } from './config/config.js';
 import { EventBus } from './core/bus.js';
 import { createCaptureExtensions } from './capture/index.js';
+import { createZonesExtensions } from './zones/index.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { CommandRegistry } from './core/commands.js';
 import { Controller } from './core/controller.js';
@@ -119,6 +120,7 @@ export class App {
       new Announce(info, topics, link, retained, haDiscovery, bus, log),
       new BoxEntities(discovery, topics),
       // features: zones, capture
+      ...createZonesExtensions(this.ctx),
       ...createCaptureExtensions(this.ctx),
       new Telemetry(config.telemetryS, config.dataDir, publisher, outbox, link, clock, log),
       { name: 'mqtt-connect', start: () => link.start(), stop() {} },

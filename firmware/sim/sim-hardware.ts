@@ -1,0 +1,43 @@
+import type { BoardProfile } from '../board/profile.js';
+import { SimI2c } from './i2c.js';
+import { SimMax9744, SimPcm512x, SimTas5713, SimTpa2016, type SimChip } from './chips.js';
+import { SimLines } from './lines.js';
+
+/** The sim board below the hardware layer: its lines and its I2C buses with the profile's chips. */
+export class SimHardware {
+  readonly lines = new SimLines();
+  readonly i2c = new SimI2c();
+
+  constructor(profile: BoardProfile) {
+    for (const z of profile.zones) {
+      const fault = z.gpio.fault;
+      // Fault outputs are open drain with a pull to their inactive level.
+      if (fault) this.lines.pull(fault.line, fault.active === 'low' ? 1 : 0);
+      const { chip, bus, address } = z.amp;
+      if (bus === undefined || address === undefined) continue;
+      this.i2c.addBus(bus);
+      const sim = simChip(chip);
+      if (sim) this.i2c.attach(bus, address, sim);
+    }
+  }
+
+  /** Every chip's modelled state, for `gpio --json` and out-of-process tests. */
+  describe(): { bus: number; addr: number; kind: string; state: Record<string, unknown> }[] {
+    return this.i2c.chips().map(({ bus, addr, chip }) => ({ bus, addr, kind: chip.kind, state: chip.describe() }));
+  }
+}
+
+function simChip(kind: string): SimChip | undefined {
+  switch (kind) {
+    case 'pcm512x':
+      return new SimPcm512x();
+    case 'tas5713':
+      return new SimTas5713();
+    case 'max9744':
+      return new SimMax9744();
+    case 'tpa2016':
+      return new SimTpa2016();
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,175 @@
+import type { BoxContext } from '../context.js';
+import { CommandError } from '../core/commands.js';
+import type { TimerHandle } from '../core/clock.js';
+import { formatEntry } from '../hal/hardware-log.js';
+import { I2cError } from '../hal/i2c/errors.js';
+import { runningStatus } from '../sim/proc-tree.js';
+import type { ZonesExtension } from './index.js';
+import { ZoneFaultError, type Zone, type ZoneState } from './zone.js';
+
+const line = (name: string, s: ZoneState) =>
+  `${name.padEnd(10)} power ${s.power.padEnd(7)} mode ${s.mode.padEnd(6)} ${(s.playing ? 'playing' : 'idle').padEnd(7)} volume ${String(s.volume).padStart(3)}/${s.max_volume}${s.volume_db === null ? '' : ` (${s.volume_db} dB)`}${s.mute ? ' muted' : ''}${s.fault ? ' FAULT' : ''}`;
+
+/** `zone ...`, `gpio`, `i2c scan <bus>`, and on the sim board `sim play|fault <zone> on|off`. */
+export function registerZoneCommands(ctx: BoxContext, ext: ZonesExtension): void {
+  const find = (name: string | undefined): Zone => {
+    const known = [...ext.zones.keys()].join(', ') || 'none';
+    if (name === undefined) throw new CommandError(`which zone? (zones: ${known})`);
+    const zone = ext.zones.get(name.toLowerCase());
+    if (!zone) throw new CommandError(`unknown zone '${name.slice(0, 32)}' (zones: ${known})`);
+    return zone;
+  };
+  const onOff = (v: string | undefined, usage: string): boolean => {
+    const t = v?.toLowerCase();
+    if (t !== 'on' && t !== 'off') throw new CommandError(`usage: ${usage}`);
+    return t === 'on';
+  };
+  const fault = async <T>(p: Promise<T>): Promise<T> => {
+    try {
+      return await p;
+    } catch (err) {
+      if (err instanceof ZoneFaultError) throw new CommandError(err.message);
+      throw err;
+    }
+  };
+
+  ctx.commands.register({
+    words: ['zone'],
+    args: '[<zone> [power on|off|auto | volume <0-100> | mute on|off]]',
+    summary: 'amplifier zones: state, power, volume, mute',
+    // Reading is the common case; the changing forms refuse --json themselves.
+    readOnly: true,
+    async run(args, cc) {
+      if (args.length === 0) {
+        const all = [...ext.zones.values()].map((z) => ({ name: z.name, ...z.state }));
+        return { text: all.map((z) => line(z.name, z)).join('\n') || 'no zones', data: all };
+      }
+      const zone = find(args[0]);
+      if (args.length === 1) {
+        const data = { name: zone.name, ...zone.state };
+        return { text: line(zone.name, data), data };
+      }
+      if (cc.json) throw new CommandError(`'zone ${args[1]}' changes the box and takes no --json`);
+      const [, what, value, ...rest] = args;
+      if (rest.length) throw new CommandError(`usage: zone <zone> power on|off|auto | volume <0-100> | mute on|off`);
+      switch (what?.toLowerCase()) {
+        case 'power': {
+          const p = value?.toLowerCase();
+          if (p !== 'on' && p !== 'off' && p !== 'auto') throw new CommandError('usage: zone <zone> power on|off|auto');
+          await fault(zone.setPower(p));
+          break;
+        }
+        case 'volume': {
+          if (value === undefined || !/^\d+$/.test(value) || Number(value) > 100) throw new CommandError(`volume '${(value ?? '').slice(0, 16)}' is not a whole number 0-100`);
+          const applied = await zone.setVolume(Number(value));
+          if (applied < Number(value)) return { text: `${line(zone.name, zone.state)}\n(capped at ${applied})` };
+          break;
+        }
+        case 'mute':
+          await zone.setMute(onOff(value, 'zone <zone> mute on|off'));
+          break;
+        default:
+          throw new CommandError(`usage: zone <zone> power on|off|auto | volume <0-100> | mute on|off`);
+      }
+      return { text: line(zone.name, zone.state) };
+    },
+  });
+
+  ctx.commands.register({
+    words: ['gpio'],
+    summary: 'GPIO lines of every zone and the recent hardware log (line changes, register writes)',
+    readOnly: true,
+    run() {
+      const hw = ext.hardware!;
+      const lines = hw.lines.map((l) => {
+        let value: number | null = null;
+        try {
+          value = l.line.read();
+        } catch {
+          /* unreadable */
+        }
+        const active = value === null ? null : (value === 1) === (l.spec.active === 'high');
+        return { zone: l.zone, role: l.role, bcm: l.spec.line, active_level: l.spec.active, value, active };
+      });
+      const log = hw.log.recent(40);
+      const data = { binding: hw.gpio.kind, lines, log, ...(hw.sim ? { sim_chips: hw.sim.describe() } : {}) };
+      const text = [
+        ...lines.map((l) => `${l.zone.padEnd(10)} ${l.role.padEnd(7)} BCM ${String(l.bcm).padStart(2)} = ${l.value ?? '?'} (${l.active === null ? 'unreadable' : l.active ? 'active' : 'inactive'}, active ${l.active_level})`),
+        'recent hardware operations:',
+        ...log.map(formatEntry),
+      ];
+      return { text: text.join('\n'), data };
+    },
+  });
+
+  ctx.commands.register({
+    words: ['i2c', 'scan'],
+    args: '<bus>',
+    summary: 'addresses that acknowledge on an I2C bus',
+    readOnly: true,
+    run(args) {
+      if (args.length !== 1 || !/^\d+$/.test(args[0]!)) throw new CommandError('usage: i2c scan <bus>');
+      const n = Number(args[0]);
+      try {
+        const found = ext.hardware!.bus(n).scan();
+        const hex = found.map((a) => `0x${a.toString(16).padStart(2, '0')}`);
+        return { text: found.length ? `bus ${n}: ${hex.join(' ')}` : `bus ${n}: nothing answers`, data: { bus: n, addresses: found } };
+      } catch (err) {
+        if (err instanceof I2cError) throw new CommandError(err.message);
+        throw err;
+      }
+    },
+  });
+
+  if (!ctx.profile.simulated) return;
+  const players = new Map<string, { timer?: TimerHandle; hwPtr: number }>();
+  ctx.commands.register({
+    words: ['sim', 'play'],
+    args: '<zone> on|off',
+    summary: "sim: the zone's playback stream runs with an advancing hw_ptr (on) or stalls (off)",
+    readOnly: false,
+    run(args) {
+      if (args.length !== 2) throw new CommandError('usage: sim play <zone> on|off');
+      const zone = find(args[0]);
+      const on = onOff(args[1], 'sim play <zone> on|off');
+      const tree = ctx.simTree;
+      if (!tree) throw new CommandError("the /proc tree is not the box's own (ROOMBOX_PROC_ROOT is set): write the fixture tree instead");
+      const pb = ext.profiles.get(zone.name)!.playback;
+      if (typeof pb.card !== 'number') throw new CommandError(`zone ${zone.name} names its card by id; sim play needs a card number`);
+      const card = pb.card;
+      const p = players.get(zone.name) ?? { hwPtr: 0 };
+      players.set(zone.name, p);
+      const write = () => tree.writeStatus(card, pb.device, 'p', pb.subdevice ?? 0, runningStatus(p.hwPtr));
+      if (p.timer) ctx.clock.clear(p.timer);
+      p.timer = undefined;
+      if (on) {
+        write();
+        p.timer = ctx.clock.setInterval(() => {
+          p.hwPtr += 4800;
+          write();
+        }, 100);
+      } else write();
+      return { text: `${zone.name}: stream ${on ? 'running' : 'stalled (RUNNING, hw_ptr not moving)'}` };
+    },
+  });
+  ext.onStop(() => {
+    for (const p of players.values()) if (p.timer) ctx.clock.clear(p.timer);
+  });
+
+  ctx.commands.register({
+    words: ['sim', 'fault'],
+    args: '<zone> on|off',
+    summary: "sim: drive the zone's amp fault line active (on) or release it (off)",
+    readOnly: false,
+    run(args) {
+      if (args.length !== 2) throw new CommandError('usage: sim fault <zone> on|off');
+      const zone = find(args[0]);
+      const on = onOff(args[1], 'sim fault <zone> on|off');
+      const spec = ext.profiles.get(zone.name)!.gpio.fault;
+      if (!spec) throw new CommandError(`zone ${zone.name} has no fault line`);
+      const activeLevel = spec.active === 'high' ? 1 : 0;
+      ext.hardware!.sim!.lines.inject(spec.line, on ? activeLevel : ((1 - activeLevel) as 0 | 1));
+      return { text: `${zone.name}: fault line BCM ${spec.line} ${on ? 'active' : 'released'}` };
+    },
+  });
+}

@@ -1,0 +1,101 @@
+import type { ZoneProfile } from '../board/profile.js';
+import type { AmpChip } from '../chips/amp-chip.js';
+import type { BoxContext } from '../context.js';
+import type { Extension } from '../core/extension.js';
+import { formatEntry } from '../hal/hardware-log.js';
+import { registerZoneCommands } from './commands.js';
+import { addZoneEntities } from './entities.js';
+import { BoardHardware } from './hardware.js';
+import { routeZoneCommands } from './mqtt.js';
+import { PlaybackDetector, ProcPlaybackSource } from './playback.js';
+import { Zone } from './zone.js';
+
+export function createZonesExtensions(ctx: BoxContext): Extension[] {
+  if (ctx.profile.zones.length === 0) return [];
+  return [new ZonesExtension(ctx)];
+}
+
+/** The room-audio half of the box: one Zone per profile zone, its detector, MQTT and commands. */
+export class ZonesExtension implements Extension {
+  readonly name = 'zones';
+  readonly zones = new Map<string, Zone>();
+  readonly profiles = new Map<string, ZoneProfile>();
+  readonly detectors = new Map<string, PlaybackDetector>();
+  hardware?: BoardHardware;
+  private readonly stopHooks: (() => void)[] = [];
+
+  constructor(private readonly ctx: BoxContext) {}
+
+  onStop(fn: () => void): void {
+    this.stopHooks.push(fn);
+  }
+
+  async start(): Promise<void> {
+    const { ctx } = this;
+    const hw = (this.hardware = new BoardHardware(ctx.profile, ctx.clock));
+    if (hw.sim) hw.log.onEntry((e) => ctx.log.debug({ hw: e }, `hw ${formatEntry(e)}`));
+    routeZoneCommands(ctx, this.zones);
+    registerZoneCommands(ctx, this);
+    for (const p of ctx.profile.zones) {
+      this.profiles.set(p.name, p);
+      try {
+        await this.startZone(p, hw);
+      } catch (err) {
+        // One zone whose hardware cannot be opened does not take the other zones down.
+        const detail = (err as Error).message;
+        ctx.log.error({ zone: p.name, err: detail }, 'zone failed to start');
+        ctx.selftest.register({ name: `zone ${p.name}: hardware opens`, run: async () => ({ ok: false, detail }) });
+      }
+    }
+  }
+
+  private async startZone(p: ZoneProfile, hw: BoardHardware): Promise<void> {
+    const { ctx } = this;
+    const chip = hw.chip(p);
+    const zone = new Zone({
+      profile: p,
+      chip,
+      lines: hw.openLines(p),
+      clock: ctx.clock,
+      store: ctx.state,
+      maxVolume: ctx.config.zones[p.name]?.maxVolume ?? p.maxVolume,
+      idleS: ctx.config.ampIdleS,
+      onState: (s) => ctx.retained.set(ctx.topics.zoneState(p.name), s),
+      onEvent: (type, detail) => ctx.bus.emit('box.event', { type, zone: p.name, detail }),
+      onError: (what, err) => ctx.log.error({ zone: p.name, err: (err as Error)?.message }, `zone ${what} failed`),
+    });
+    this.zones.set(p.name, zone);
+    addZoneEntities(ctx, p);
+    this.registerSelfTests(p, chip);
+    await zone.start();
+    const detector = new PlaybackDetector([new ProcPlaybackSource(ctx.procRoot, p.playback)], ctx.clock, (playing) => zone.onPlayback(playing));
+    this.detectors.set(p.name, detector);
+    detector.start();
+    ctx.log.info({ zone: p.name, chip: p.amp.chip, state: zone.state }, 'zone started');
+  }
+
+  async stop(): Promise<void> {
+    for (const d of this.detectors.values()) d.stop();
+    for (const fn of this.stopHooks) fn();
+    for (const z of this.zones.values()) await z.stop().catch((err) => this.ctx.log.error({ zone: z.name, err: (err as Error).message }, 'zone stop failed'));
+    await this.ctx.state.flush();
+    this.hardware?.close();
+  }
+
+  private registerSelfTests(p: ZoneProfile, chip: AmpChip): void {
+    const { ctx } = this;
+    const hw = this.hardware!;
+    ctx.selftest.register({
+      name: `zone ${p.name}: ${p.amp.chip} answers`,
+      run: async () => {
+        return { ok: true, detail: await chip.probe() };
+      },
+    });
+    for (const l of hw.lines.filter((x) => x.zone === p.name)) {
+      ctx.selftest.register({
+        name: `zone ${p.name}: GPIO ${l.role} (BCM ${l.spec.line}) readable`,
+        run: async () => ({ ok: true, detail: `level ${l.line.read()}` }),
+      });
+    }
+  }
+}
