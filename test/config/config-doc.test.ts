@@ -16,3 +16,11 @@ it('the SD card settings template lists every variable, commented out', async ()
   for (const v of VARS) assert.match(current, new RegExp(`^#${v.name}=`, 'm'));
   assert.doesNotMatch(current, /^ROOMBOX_/m, 'nothing is set by default');
 });
+
+it('the boot config fragment holds every real board amp line at its safe level', async () => {
+  const { BOOT_CONFIG, renderBootConfig } = await import('../../scripts/gen-boot-config.js');
+  const current = readFileSync(BOOT_CONFIG, 'utf8');
+  assert.equal(current, renderBootConfig(), 'run `npx tsx scripts/gen-boot-config.ts` and commit the result');
+  // IQaudio DigiAMP+: GPIO22 low = muted (HARDWARE.md).
+  assert.match(current, /# board: iqaudio-digiamp-plus\n# zone \w+: GPIO22 mute asserted\n#gpio=22=op,dl\n/);
+});

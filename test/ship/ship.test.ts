@@ -70,7 +70,7 @@ describe('release bundle, image and flashing', { concurrency: false }, () => {
     const base = join(work, 'base.img');
     sh('test/ship/make-base-image.sh', [base]);
     const out = join(work, 'roombox.img');
-    const printed = sh('scripts/build-image', ['--base', base, '--bundle', bundle, '--out', out]);
+    const printed = sh('scripts/build-image', ['--base', base, '--bundle', bundle, '--out', out, '--board', 'iqaudio-digiamp-plus']);
     assert.equal(printed.trim().split(' ')[0], sh('sha256sum', [out]).split(' ')[0]);
     const table = JSON.parse(sh('sfdisk', ['-J', out])).partitiontable.partitions as { start: number; size: number }[];
     const part = (i: number, name: string) => {
@@ -98,7 +98,10 @@ describe('release bundle, image and flashing', { concurrency: false }, () => {
     const config = mtype('config.txt');
     assert.match(config, /^# Raspberry Pi config\narm_64bit=1\ndtoverlay=vc4-kms-v3d\n/, 'the original config.txt is kept');
     assert.match(config, /^include roombox-config\.txt$/m);
-    assert.match(mtype('roombox-config.txt'), /dtparam=i2c_arm=on/);
+    const bootConfig = mtype('roombox-config.txt');
+    assert.match(bootConfig, /^dtparam=i2c_arm=on$/m);
+    assert.match(bootConfig, /^gpio=22=op,dl$/m, "the chosen board's mute line is held from power-on");
+    assert.match(bootConfig, /^#gpio=4=op,dl$/m, 'other boards stay commented out');
     assert.match(mtype('roombox.env'), /#ROOMBOX_MQTT_URL=/);
     const cmdline = mtype('cmdline.txt');
     assert.doesNotMatch(cmdline, /console=serial0/);
@@ -173,6 +176,10 @@ describe('release bundle, image and flashing', { concurrency: false }, () => {
       assert.equal(info.board, 'sim');
       const discovery = JSON.parse((await probe.waitFor((m) => m.topic === 'homeassistant/device/qemubox/config')).payload);
       assert.deepEqual(discovery.dev.identifiers, ['roombox_qemubox']);
+      await probe.waitFor((m) => m.topic === 'roombox/qemubox/zone/living/state', 60_000);
+      await probe.publish('roombox/qemubox/zone/living/volume/set', '40');
+      const state = await probe.waitFor((m) => m.topic === 'roombox/qemubox/zone/living/state' && JSON.parse(m.payload).volume === 40, 120_000, 'the volume command answered');
+      assert.equal(JSON.parse(state.payload).volume_db, -36);
       assert.match(consoleLog, /roombox-vm: network inet 10\.0\.2\.15/);
     } finally {
       vm.kill('SIGTERM');
