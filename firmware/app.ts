@@ -20,10 +20,10 @@ import { Publisher } from './mqtt/publisher.js';
 import { RetainedState } from './mqtt/retained.js';
 import { CommandRouter } from './mqtt/router.js';
 import { Topics } from './mqtt/topics.js';
-import { MemoryOutbox } from './outbox/memory-outbox.js';
+import { SqliteOutbox } from './outbox/sqlite-outbox.js';
 import { SystemdNotify } from './platform/systemd-notify.js';
 import { createSimProcTree } from './sim/sim-board.js';
-import { MemoryStateStore } from './store/state-store.js';
+import { Store } from './store/store.js';
 import { VERSION } from './version.js';
 
 export interface AppOptions {
@@ -70,7 +70,9 @@ export class App {
       log,
       random,
     );
-    const outbox = new MemoryOutbox(link, bus, log, config.outboxMax);
+    const selftest = new SelfTestRegistry();
+    const store = new Store(config.dataDir, clock, log, selftest);
+    const outbox = new SqliteOutbox(() => store.db, link, bus, clock, log, { max: config.outboxMax });
     const publisher = new Publisher(outbox, topics, bus, clock);
     const router = new CommandRouter(link, topics, bus, clock, log);
     const retained = new RetainedState(link, log);
@@ -86,7 +88,7 @@ export class App {
       log,
       logRing: opts.logRing,
       commands: new CommandRegistry(),
-      selftest: new SelfTestRegistry(),
+      selftest,
       topics,
       link,
       router,
@@ -94,7 +96,7 @@ export class App {
       discovery,
       publisher,
       outbox,
-      state: new MemoryStateStore(),
+      state: store.state,
       procRoot: config.procRoot ?? simTree?.root ?? '/',
       simTree,
       requestExit: opts.requestExit ?? (() => {}),
@@ -112,6 +114,7 @@ export class App {
 
     const extensions: Extension[] = [
       ...(this.embeddedBroker ? [this.embeddedBroker] : []),
+      store,
       outbox,
       { name: 'mqtt-shutdown', start() {}, stop: () => link.stop() },
       publisher,
@@ -128,7 +131,10 @@ export class App {
       new SystemdNotify(process.env, bus, clock, log, () => `online as ${topics.base}`),
       {
         name: 'started-event',
-        start: () => bus.emit('box.event', { type: 'started', detail: { version: VERSION, board: profile.name } }),
+        start: () => {
+          bus.emit('box.event', { type: 'started', detail: { version: VERSION, board: profile.name } });
+          if (store.recovery) bus.emit('box.event', { type: 'database_recovered', detail: store.recovery });
+        },
         stop() {},
       },
     ];
@@ -136,7 +142,7 @@ export class App {
   }
 
   async start(): Promise<void> {
-    await this.controller.start(new Set(['embedded-broker']));
+    await this.controller.start(new Set(['embedded-broker', 'store', 'outbox']));
   }
 
   async stop(): Promise<void> {

@@ -15,6 +15,8 @@ export interface TelemetryBody {
   outbox_depth: number;
   reconnects: number;
   cpu_temp_c?: number;
+  /** Present while the database cannot be written: what the outbox holds is in memory only. */
+  storage_error?: string;
 }
 
 /** P/telemetry every ROOMBOX_TELEMETRY_S, through the outbox like events. */
@@ -57,6 +59,8 @@ export class Telemetry implements Extension {
       outbox_depth: this.outbox.depth(),
       reconnects: this.link.reconnects,
     };
+    const storageError = this.outbox.stats().writeError;
+    if (storageError) body.storage_error = storageError;
     const temp = await cpuTempC(this.thermalFile);
     if (temp !== undefined) body.cpu_temp_c = temp;
     return body;

@@ -20,6 +20,10 @@ export interface OutboxStats {
   dropped: number;
   lastSeq: number;
   inFlight: number;
+  /** Messages added but not yet written to the database. */
+  pending?: number;
+  /** Set while the database cannot be written (disk full, I/O error). */
+  writeError?: string;
 }
 
 /** The payload as published: seq first, then the body. */
