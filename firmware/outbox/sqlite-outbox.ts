@@ -5,6 +5,8 @@ import type { MqttLink } from '../mqtt/link.js';
 import type { Database } from '../store/database.js';
 import { serialise, type Outbox, type OutboxStats } from './outbox.js';
 
+const RESERVE_SQL = "INSERT INTO meta (key, value) VALUES ('seq_reserved', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+
 interface Row {
   seq: number;
   topic: string;
@@ -34,7 +36,7 @@ export class SqliteOutbox implements Outbox {
   private pending: Row[] = [];
   private nextSeq = 1;
   private reservedUpTo = 0;
-  private reserving?: Promise<void>;
+  private flushing?: Promise<void>;
   private committed = 0;
   private cursor = 0;
   private readonly inFlight = new Set<number>();
@@ -75,7 +77,8 @@ export class SqliteOutbox implements Outbox {
     // Whatever was reserved before a crash may have been handed out: continue above it.
     this.nextSeq = Math.max(max?.m ?? 0, Number(reserved?.value ?? 0)) + 1;
     this.committed = max?.n ?? 0;
-    await this.reserve();
+    this.reservedUpTo = this.nextSeq - 1 + this.seqBlock;
+    await db.durableRun(RESERVE_SQL, [String(this.reservedUpTo)]);
     if (this.committed > 0) this.log.info({ backlog: this.committed, nextSeq: this.nextSeq }, 'outbox: backlog from before the restart');
     this.unsubscribes.push(
       this.bus.on('mqtt.connected', () => {
@@ -93,7 +96,6 @@ export class SqliteOutbox implements Outbox {
     for (const u of this.unsubscribes) u();
     if (this.flushTimer) this.clock.clear(this.flushTimer);
     this.flushTimer = undefined;
-    await this.reserving;
     await this.flush();
     await this.deleteAcked();
     this.stopped = true;
@@ -102,7 +104,6 @@ export class SqliteOutbox implements Outbox {
   add(topic: string, body: Record<string, unknown>): number {
     const seq = this.nextSeq++;
     this.pending.push({ seq, topic, payload: serialise(seq, body) });
-    if (this.reservedUpTo - seq < this.seqBlock / 2) void this.reserve();
     this.scheduleFlush();
     return seq;
   }
@@ -123,22 +124,6 @@ export class SqliteOutbox implements Outbox {
     };
   }
 
-  /** Writes the reservation durably; numbers up to reservedUpTo may be handed out. */
-  private reserve(): Promise<void> {
-    if (this.reserving) return this.reserving;
-    if (this.stopped || !this.db) return Promise.resolve();
-    const upTo = this.nextSeq + this.seqBlock;
-    this.reserving = this.db!.durableRun("INSERT INTO meta (key, value) VALUES ('seq_reserved', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [String(upTo)])
-      .then(() => {
-        this.reservedUpTo = upTo;
-      })
-      .catch((err: Error) => this.log.error({ err: err.message }, 'outbox: seq reservation failed'))
-      .finally(() => {
-        this.reserving = undefined;
-      });
-    return this.reserving;
-  }
-
   private scheduleFlush(): void {
     if (this.flushTimer || this.stopped) return;
     const delay = Math.max(this.batchMs, this.retryAt - this.clock.now());
@@ -148,23 +133,38 @@ export class SqliteOutbox implements Outbox {
     }, delay);
   }
 
-  /** One transaction for everything added since the last batch. */
+  /** One transaction for everything added since the last batch; one at a time. */
   private async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
     if (!this.db || this.pending.length === 0) return;
-    // Rows may not be committed past the durable reservation (a crash would reuse their seq).
-    while (this.pending[this.pending.length - 1]!.seq > this.reservedUpTo) {
-      await this.reserve();
-      if (this.pending[this.pending.length - 1]!.seq > this.reservedUpTo && this.writeError) return;
+    this.flushing = this.writeBatch();
+    try {
+      await this.flushing;
+    } finally {
+      this.flushing = undefined;
     }
+  }
+
+  private async writeBatch(): Promise<void> {
+    const db = this.db!;
     const batch = this.pending;
     this.pending = [];
+    const last = batch[batch.length - 1]!.seq;
+    // A seq may be published only once a durable reservation covers it, so no number is ever
+    // handed out twice, even after a power cut rolls back the last commits. Renewing the
+    // reservation costs one fsync per seqBlock/2 messages.
+    const renew = last > this.reservedUpTo - this.seqBlock / 2;
+    const reserveTo = renew ? last + this.seqBlock : this.reservedUpTo;
     try {
-      await this.db.transaction(async () => {
+      if (renew) await db.exec('PRAGMA synchronous=FULL');
+      await db.transaction(async () => {
         for (let i = 0; i < batch.length; i += 300) {
           const chunk = batch.slice(i, i + 300);
-          await this.db!.run(`INSERT INTO outbox (seq, topic, payload) VALUES ${chunk.map(() => '(?, ?, ?)').join(', ')}`, chunk.flatMap((r) => [r.seq, r.topic, r.payload]));
+          await db.run(`INSERT INTO outbox (seq, topic, payload) VALUES ${chunk.map(() => '(?, ?, ?)').join(', ')}`, chunk.flatMap((r) => [r.seq, r.topic, r.payload]));
         }
+        if (renew) await db.run(RESERVE_SQL, [String(reserveTo)]);
       });
+      this.reservedUpTo = reserveTo;
       this.committed += batch.length;
       if (this.writeError) {
         this.log.info({}, 'outbox: database writable again');
@@ -174,6 +174,8 @@ export class SqliteOutbox implements Outbox {
       this.pending = batch.concat(this.pending);
       this.onWriteError(err as Error);
       return;
+    } finally {
+      if (renew) await db.exec('PRAGMA synchronous=NORMAL').catch(() => {});
     }
     await this.enforceMax();
   }
@@ -201,9 +203,11 @@ export class SqliteOutbox implements Outbox {
     const doomed = await this.db!.all<{ seq: number }>('SELECT seq FROM outbox ORDER BY seq LIMIT ?', [excess]);
     const seqs = doomed.map((r) => r.seq).filter((s) => !this.inFlight.has(s));
     if (seqs.length === 0) return;
-    await this.db!.run(`DELETE FROM outbox WHERE seq <= ? AND seq NOT IN (${[...this.inFlight].join(',') || 'NULL'})`, [seqs[seqs.length - 1]]);
-    this.committed -= seqs.length;
-    this.noteDropped(seqs.length);
+    // Rows the broker may be acknowledging right now stay; `NOT IN ()` needs at least one value.
+    const keep = this.inFlight.size ? ` AND seq NOT IN (${[...this.inFlight].join(',')})` : '';
+    const { changes } = await this.db!.run(`DELETE FROM outbox WHERE seq <= ?${keep}`, [seqs[seqs.length - 1]]);
+    this.committed -= changes;
+    if (changes > 0) this.noteDropped(changes);
   }
 
   private noteDropped(n: number): void {

@@ -1,0 +1,79 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Database, DB_FILE } from '../../firmware/store/database.js';
+import { SqliteStateStore } from '../../firmware/store/sqlite-state-store.js';
+import { ManualClock } from '../../firmware/core/clock.js';
+import { createLogger } from '../../firmware/core/logger.js';
+import { BoxProcess } from '../helpers/box-process.js';
+import { Mosquitto } from '../helpers/mosquitto.js';
+import { MqttProbe } from '../helpers/mqtt-probe.js';
+
+const { logger: log } = createLogger('silent');
+
+describe('database and persisted state', () => {
+  it('moves a damaged database aside, starts a fresh one, and the box reports it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'roombox-db-'));
+    writeFileSync(join(dir, DB_FILE), Buffer.concat([Buffer.from('this is not a database'), Buffer.alloc(8192, 0xa5)]));
+    const broker = await new Mosquitto().start();
+    const probe = await MqttProbe.connect(broker.url, ['roombox/testbox/event']);
+    const box = new BoxProcess({ ROOMBOX_MQTT_URL: broker.url, ROOMBOX_DATA_DIR: dir }).start();
+    try {
+      const ev = await probe.waitFor((m) => /database_recovered/.test(m.payload), 20_000);
+      const detail = JSON.parse(ev.payload).detail as { movedAside: string; reason: string };
+      assert.match(detail.movedAside, /roombox\.db\.damaged-\d{4}-/);
+      assert.ok(existsSync(detail.movedAside), 'the damaged file is kept for inspection');
+      assert.ok(readdirSync(dir).includes(DB_FILE));
+      assert.equal(await box.kill('SIGTERM'), 0);
+      // The fresh database opens cleanly next time: no second recovery.
+      const again = await Database.open(dir, log);
+      assert.equal(again.movedAside, undefined);
+      await again.db.close();
+    } finally {
+      await box.dispose();
+      await probe.close();
+      await broker.dispose();
+    }
+  });
+
+  it('keeps state across a restart and writes only on change, debounced', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'roombox-db-'));
+    const clock = new ManualClock();
+    let { db } = await Database.open(dir, log);
+    let state = new SqliteStateStore(db, clock, log, 2000);
+    await state.load();
+    for (let v = 0; v <= 40; v++) state.set('zone.living', { volume: v, mode: 'auto', mute: false });
+    state.set('zone.kitchen', { volume: 20, mode: 'manual', mute: true });
+    assert.equal(state.writes, 0, 'nothing written before the debounce');
+    clock.advance(2000);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(state.writes, 1, 'one write for 42 changes');
+    state.set('zone.kitchen', { volume: 20, mode: 'manual', mute: true });
+    clock.advance(5000);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(state.writes, 1, 'setting the same value again writes nothing');
+    await state.close();
+    await db.close();
+    ({ db } = await Database.open(dir, log));
+    state = new SqliteStateStore(db, clock, log);
+    await state.load();
+    assert.deepEqual(state.get('zone.living'), { volume: 40, mode: 'auto', mute: false });
+    assert.deepEqual(state.get('zone.kitchen'), { volume: 20, mode: 'manual', mute: true });
+    await db.close();
+  });
+
+  it('migrates a fresh file to the current schema and refuses one from a newer firmware', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'roombox-db-'));
+    const { db } = await Database.open(dir, log);
+    const v = await db.get<{ user_version: number }>('PRAGMA user_version');
+    assert.ok(v!.user_version >= 1);
+    assert.equal((await db.get<{ journal_mode: string }>('PRAGMA journal_mode'))!.journal_mode, 'wal');
+    await db.exec('PRAGMA user_version=999');
+    await db.close();
+    const reopened = await Database.open(dir, log);
+    assert.match(reopened.reason ?? '', /newer than this firmware/);
+    await reopened.db.close();
+  });
+});
