@@ -22,6 +22,7 @@ import { CommandRouter } from './mqtt/router.js';
 import { Topics } from './mqtt/topics.js';
 import { SqliteOutbox } from './outbox/sqlite-outbox.js';
 import { SystemdNotify } from './platform/systemd-notify.js';
+import { createDiagnosticsExtensions } from './diagnostics/index.js';
 import { createSimProcTree } from './sim/sim-board.js';
 import { Store } from './store/store.js';
 import { VERSION } from './version.js';
@@ -128,6 +129,7 @@ export class App {
       new Telemetry(config.telemetryS, config.dataDir, publisher, outbox, link, clock, log),
       { name: 'mqtt-connect', start: () => link.start(), stop() {} },
       // features: console
+      ...createDiagnosticsExtensions(this.ctx),
       new SystemdNotify(process.env, bus, clock, log, () => `online as ${topics.base}`),
       {
         name: 'started-event',

@@ -67,6 +67,9 @@ async function run(): Promise<void> {
 const [command] = process.argv.slice(2);
 if (command === undefined || command === 'run') {
   void run();
+} else if (command === 'console') {
+  const { attachConsole } = await import('./console/attach.js');
+  process.exitCode = await attachConsole(process.argv.slice(3));
 } else if (command === '--help' || command === 'help') {
   process.stdout.write('usage: roombox [run]\n       roombox console <device> [--baud N]\n');
 } else {
