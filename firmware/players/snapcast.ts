@@ -77,9 +77,12 @@ export class SnapcastPlayer extends ReconnectingPlayer implements Player {
     socket.once('connect', () => {
       this.resync(socket).catch((err: Error) => lose(err));
     });
-    createInterface({ input: socket, crlfDelay: Infinity }).on('line', (line) => {
-      if (this.socket === socket) this.onLine(line, socket);
-    });
+    createInterface({ input: socket, crlfDelay: Infinity })
+      .on('line', (line) => {
+        if (this.socket === socket) this.onLine(line, socket);
+      })
+      // readline re-emits the socket's errors; the socket's own handler deals with them.
+      .on('error', () => {});
     socket.on('error', (err) => lose(err));
     socket.on('close', () => lose());
     socket.connect(this.port, this.host);

@@ -227,7 +227,7 @@ export class SnapServer {
         reject(new Error(`${method}: no reply`));
       }, 10_000);
       s.once('error', reject);
-      createInterface({ input: s }).on('line', (line) => {
+      createInterface({ input: s }).on('error', () => {}).on('line', (line) => {
         const msg = JSON.parse(line) as { id?: number; result?: T; error?: unknown };
         if (msg.id !== 7) return;
         clearTimeout(timer);
@@ -239,16 +239,22 @@ export class SnapServer {
     });
   }
 
+  /** Kills the server (the datadir stays, so clients' volumes survive a restart with start()). */
+  async kill(): Promise<void> {
+    const p = this.proc;
+    this.proc = undefined;
+    if (!p) return;
+    p.kill('SIGKILL');
+    await exited(p);
+  }
+
   async dispose(): Promise<void> {
     await this.stopFeed();
     for (const c of this.clients) {
       c.kill('SIGKILL');
       await exited(c);
     }
-    if (this.proc) {
-      this.proc.kill('SIGKILL');
-      await exited(this.proc);
-    }
+    await this.kill();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
