@@ -14,7 +14,7 @@ export interface VolumeSyncEvents {
   /** The player went above the cap and was set back to it: the zone reports this as an event. */
   capped: [CapEnforced];
   /** Setting the volume back failed; it is tried again on the next change or reconnect. */
-  error: [Error];
+  failed: [Error];
 }
 
 /**
@@ -78,7 +78,7 @@ export class PlayerVolumeSync extends EventEmitter<VolumeSyncEvents> {
     };
     this.enforcing = run()
       .catch((err: Error) => {
-        this.emit('error', err);
+        this.emit('failed', err);
         throw err;
       })
       .finally(() => {
