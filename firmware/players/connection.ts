@@ -11,6 +11,8 @@ export interface PlayerOptions {
   maxDelayMs?: number;
   /** How long a call may wait for its reply. */
   callTimeoutMs?: number;
+  /** How often a connected player is asked something cheap, so a silent peer is noticed. */
+  heartbeatMs?: number;
   /** Told about connection problems (the state carries the outcome). */
   onError?: (err: Error) => void;
 }
@@ -23,6 +25,7 @@ export abstract class ReconnectingPlayer extends EventEmitter<PlayerEvents> {
   private state: PlayerState = DISCONNECTED;
   private attempt = 0;
   private retryTimer?: TimerHandle;
+  private heartbeatTimer?: TimerHandle;
   protected stopped = true;
   protected readonly clock: Clock;
   protected readonly callTimeoutMs: number;
@@ -48,6 +51,7 @@ export abstract class ReconnectingPlayer extends EventEmitter<PlayerEvents> {
     this.stopped = true;
     if (this.retryTimer) this.clock.clear(this.retryTimer);
     this.retryTimer = undefined;
+    this.stopHeartbeat();
     await this.close();
     this.update(DISCONNECTED);
   }
@@ -56,14 +60,27 @@ export abstract class ReconnectingPlayer extends EventEmitter<PlayerEvents> {
   protected abstract open(): void;
   /** Closes the transport without scheduling a reconnect. */
   protected abstract close(): Promise<void>;
+  /** A cheap call; its failure (no reply within callTimeoutMs) means the peer is gone. */
+  protected abstract ping(): Promise<unknown>;
+  /** Tears the current transport down and reports it lost (as if the peer had closed it). */
+  protected abstract drop(err: Error): void;
 
   protected connectionUp(state: Omit<PlayerState, 'connected'>): void {
     this.attempt = 0;
     this.update({ ...state, connected: true });
+    this.heartbeatTimer ??= this.clock.setInterval(() => {
+      this.ping().catch((err: Error) => this.drop(err));
+    }, this.opts.heartbeatMs ?? 15_000);
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeatTimer) this.clock.clear(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
   }
 
   protected connectionLost(err?: Error): void {
     if (err) this.opts.onError?.(err);
+    this.stopHeartbeat();
     this.update({ ...this.state, connected: false, state: 'unknown' });
     if (this.stopped || this.retryTimer) return;
     const delay = backoffDelay(this.attempt++, this.opts.random, this.opts.baseDelayMs ?? 500, this.opts.maxDelayMs ?? 30_000);

@@ -24,6 +24,7 @@ export class MopidyPlayer extends ReconnectingPlayer implements Player {
   private ws?: WebSocket;
   private rpc: RpcCalls;
   private synced = false;
+  private lose?: (err?: Error) => void;
   private eventsDuringSync = false;
 
   constructor(
@@ -40,7 +41,7 @@ export class MopidyPlayer extends ReconnectingPlayer implements Player {
     const ws = new WebSocket(`ws://${this.host}:${this.port}/mopidy/ws`, { handshakeTimeout: this.callTimeoutMs });
     this.ws = ws;
     let lost = false;
-    const lose = (err?: Error) => {
+    const lose = (this.lose = (err?: Error) => {
       if (lost || this.ws !== ws) return;
       lost = true;
       this.ws = undefined;
@@ -50,7 +51,7 @@ export class MopidyPlayer extends ReconnectingPlayer implements Player {
       ws.on('error', () => {});
       ws.terminate();
       this.connectionLost(err);
-    };
+    });
     ws.on('open', () => {
       this.sync(ws).catch((err: Error) => lose(err));
     });
@@ -59,6 +60,14 @@ export class MopidyPlayer extends ReconnectingPlayer implements Player {
     });
     ws.on('error', (err) => lose(err));
     ws.on('close', () => lose());
+  }
+
+  protected ping(): Promise<unknown> {
+    return this.call('core.get_version');
+  }
+
+  protected drop(err: Error): void {
+    this.lose?.(err);
   }
 
   protected async close(): Promise<void> {

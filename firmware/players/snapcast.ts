@@ -42,6 +42,7 @@ export class SnapcastPlayer extends ReconnectingPlayer implements Player {
   private socket?: Socket;
   private rpc: RpcCalls;
   private synced = false;
+  private lose?: (err?: Error) => void;
   private found = false;
   private clientConnected = false;
   private groupId?: string;
@@ -63,7 +64,7 @@ export class SnapcastPlayer extends ReconnectingPlayer implements Player {
     const socket = new Socket();
     this.socket = socket;
     let lost = false;
-    const lose = (err?: Error) => {
+    const lose = (this.lose = (err?: Error) => {
       if (lost || this.socket !== socket) return;
       lost = true;
       this.socket = undefined;
@@ -71,7 +72,7 @@ export class SnapcastPlayer extends ReconnectingPlayer implements Player {
       this.rpc.failAll('connection lost');
       socket.destroy();
       this.connectionLost(err);
-    };
+    });
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 10_000);
     socket.once('connect', () => {
@@ -86,6 +87,14 @@ export class SnapcastPlayer extends ReconnectingPlayer implements Player {
     socket.on('error', (err) => lose(err));
     socket.on('close', () => lose());
     socket.connect(this.port, this.host);
+  }
+
+  protected ping(): Promise<unknown> {
+    return this.call('Server.GetRPCVersion');
+  }
+
+  protected drop(err: Error): void {
+    this.lose?.(err);
   }
 
   protected async close(): Promise<void> {
