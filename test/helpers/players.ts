@@ -174,6 +174,7 @@ export class SnapServer {
         `--stream.port=${this.streamPort}`,
         '--stream.bind_to_address=127.0.0.1',
         `--stream.source=pipe://${this.fifo}?name=room&mode=create`,
+        `--stream.source=pipe://${join(this.dir, 'other.fifo')}?name=other&mode=create`,
         '--logging.sink=stderr',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },

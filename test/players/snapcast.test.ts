@@ -86,6 +86,18 @@ describe('Snapcast player (real snapserver and snapclient 0.26)', () => {
     }
   });
 
+  test("the client's group switched to an idle stream: not playing; back: playing", async () => {
+    snap.feed();
+    await waitForState(player, (s) => s.state === 'playing');
+    const status = await snap.rpc<{ server: { groups: { id: string; clients: { id: string }[] }[] } }>('Server.GetStatus');
+    const group = status.server.groups.find((g) => g.clients.some((c) => c.id === 'zone-a'))!;
+    await snap.rpc('Group.SetStream', { id: group.id, stream_id: 'other' });
+    await waitForState(player, (s) => s.state === 'stopped');
+    await snap.rpc('Group.SetStream', { id: group.id, stream_id: 'room' });
+    await waitForState(player, (s) => s.state === 'playing');
+    await snap.stopFeed();
+  });
+
   test('the snapclient leaving while the stream plays: not playing', async () => {
     snap.feed();
     await waitForState(player, (s) => s.state === 'playing');
