@@ -8,6 +8,7 @@ import { addZoneEntities } from './entities.js';
 import { BoardHardware } from './hardware.js';
 import { routeZoneCommands } from './mqtt.js';
 import { PlaybackDetector, ProcPlaybackSource } from './playback.js';
+import { ZonePlayerLink } from './player-link.js';
 import { Zone } from './zone.js';
 
 export function createZonesExtensions(ctx: BoxContext): Extension[] {
@@ -21,6 +22,7 @@ export class ZonesExtension implements Extension {
   readonly zones = new Map<string, Zone>();
   readonly profiles = new Map<string, ZoneProfile>();
   readonly detectors = new Map<string, PlaybackDetector>();
+  readonly players = new Map<string, ZonePlayerLink>();
   hardware?: BoardHardware;
   private readonly stopHooks: (() => void)[] = [];
 
@@ -52,23 +54,43 @@ export class ZonesExtension implements Extension {
   private async startZone(p: ZoneProfile, hw: BoardHardware): Promise<void> {
     const { ctx } = this;
     const chip = hw.chip(p);
+    const env = ctx.config.zones[p.name];
+    const link = env?.player ? new ZonePlayerLink(ctx, p, env.player) : undefined;
+    const maxVolume = env?.maxVolume ?? p.maxVolume;
     const zone = new Zone({
       profile: p,
       chip,
       lines: hw.openLines(p),
       clock: ctx.clock,
       store: ctx.state,
-      maxVolume: ctx.config.zones[p.name]?.maxVolume ?? p.maxVolume,
+      maxVolume,
       idleS: ctx.config.ampIdleS,
-      onState: (s) => ctx.retained.set(ctx.topics.zoneState(p.name), s),
+      onState: (s) => ctx.retained.set(ctx.topics.zoneState(p.name), link ? { ...s, player: link.info() } : s),
       onEvent: (type, detail) => ctx.bus.emit('box.event', { type, zone: p.name, detail }),
       onError: (what, err) => ctx.log.error({ zone: p.name, err: (err as Error)?.message }, `zone ${what} failed`),
     });
     this.zones.set(p.name, zone);
     addZoneEntities(ctx, p);
+    if (link) {
+      this.players.set(p.name, link);
+      if (env?.volumeSync === 'player') link.ownVolume(zone, chip, maxVolume);
+      ctx.discovery.add({
+        key: `${p.name}_player`,
+        platform: 'binary_sensor',
+        config: {
+          name: `${p.label ?? p.name} player`,
+          state_topic: ctx.topics.zoneState(p.name),
+          value_template: "{{ 'ON' if value_json.player.connected else 'OFF' }}",
+          device_class: 'connectivity',
+          entity_category: 'diagnostic',
+        },
+      });
+    }
     this.registerSelfTests(p, chip);
     await zone.start();
-    const detector = new PlaybackDetector([new ProcPlaybackSource(ctx.procRoot, p.playback)], ctx.clock, (playing) => zone.onPlayback(playing));
+    const sources = [new ProcPlaybackSource(ctx.procRoot, p.playback), ...(link ? [link.playbackSource()] : [])];
+    const detector = new PlaybackDetector(sources, ctx.clock, (playing) => zone.onPlayback(playing));
+    link?.start(() => zone.republish());
     this.detectors.set(p.name, detector);
     detector.start();
     ctx.log.info({ zone: p.name, chip: p.amp.chip, state: zone.state }, 'zone started');
@@ -76,6 +98,7 @@ export class ZonesExtension implements Extension {
 
   async stop(): Promise<void> {
     for (const d of this.detectors.values()) d.stop();
+    for (const l of this.players.values()) await l.stop().catch(() => {});
     for (const fn of this.stopHooks) fn();
     for (const z of this.zones.values()) await z.stop().catch((err) => this.ctx.log.error({ zone: z.name, err: (err as Error).message }, 'zone stop failed'));
     await this.ctx.state.flush();

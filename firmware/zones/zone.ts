@@ -90,6 +90,10 @@ export class Zone {
    * at the profile's fixed gain).
    */
   volumePath: (volume: number) => Promise<number | null>;
+  /** Set when a music player owns mute (VOLUME_SYNC=player): mute commands go there instead. */
+  mutePath?: (mute: boolean) => Promise<void>;
+  /** A player owns the volume: no ramps (the player has its own), commands go straight through. */
+  volumeOwnedElsewhere = false;
 
   constructor(private readonly o: ZoneOptions) {
     this.name = o.profile.name;
@@ -193,7 +197,7 @@ export class Zone {
     const target = Math.min(Math.max(0, Math.round(requested)), this.o.maxVolume);
     return this.enqueue(async () => {
       this.volume = target;
-      if (this.power === 'on' && !this.mute) await this.ramp(target);
+      if (this.power === 'on' && !this.mute && !this.volumeOwnedElsewhere) await this.ramp(target);
       else await this.applyVolume(target);
       this.save();
       this.publish();
@@ -203,6 +207,12 @@ export class Zone {
 
   setMute(mute: boolean): Promise<void> {
     return this.enqueue(async () => {
+      if (this.mutePath) {
+        await this.mutePath(mute);
+        this.mute = mute;
+        this.save();
+        return this.publish();
+      }
       this.mute = mute;
       if (this.power === 'on') {
         if (mute) {
@@ -216,6 +226,24 @@ export class Zone {
       this.save();
       this.publish();
     });
+  }
+
+  /**
+   * The volume and mute a player reports (VOLUME_SYNC=player): shown as the zone's own, without
+   * touching the chip, which stays at the profile's fixed gain.
+   */
+  mirror(volume: number | null, mute: boolean | null): void {
+    void this.enqueue(async () => {
+      if (volume !== null) this.volume = volume;
+      if (mute !== null) this.mute = mute;
+      this.save();
+      this.publish();
+    });
+  }
+
+  /** Publishes the state again (something outside it, like the player's link, changed). */
+  republish(): void {
+    this.publish();
   }
 
   // ---- playback and faults ----
