@@ -89,7 +89,6 @@ describe('outbox: nothing accepted is lost', () => {
       const dropSeq = (JSON.parse(drop.payload) as { seq: number }).seq;
       const back = [...new Set(seqs(probe).filter((s) => s > lastSeqBefore && s < dropSeq))];
       assert.ok(back.length <= 10 + 1, `at most ROOMBOX_OUTBOX_MAX (+ the one mqtt.js had in flight) came back: ${back.join(',')}`);
-      assert.ok(dropSeq - lastSeqBefore - 1 - back.length >= detail.dropped - 1, 'the dropped ones do not arrive');
       assertCompleteInOrder(back.slice(back.length > 1 && back[1]! - back[0]! > 1 ? 1 : 0));
     } finally {
       await box.dispose();
