@@ -52,6 +52,11 @@ export class MqttLink {
     return this.client?.connected === true;
   }
 
+  /** Every topic filter the box subscribes to (for diagnostics and tests). */
+  subscribedTopics(): string[] {
+    return [...this.subscriptions];
+  }
+
   onMessage(handler: MessageHandler): void {
     this.handlers.push(handler);
   }

@@ -36,6 +36,8 @@ export class Mosquitto {
         'log_dest stderr',
         'log_type error',
         'log_type warning',
+        // Tests read every message: no dropping for a subscriber that falls behind on a busy machine.
+        'max_queued_messages 0',
         `listener ${this.port} 127.0.0.1`,
         'set_tcp_nodelay true',
         ...(this.opts.extraConfig ?? ['allow_anonymous true']),

@@ -1,0 +1,59 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BoxProcess } from '../helpers/box-process.js';
+import { Mosquitto } from '../helpers/mosquitto.js';
+import { MqttProbe } from '../helpers/mqtt-probe.js';
+
+describe('SIGKILL at random moments', () => {
+  it('10 kills under load (KILL_ROUNDS=20 for the issue\'s 20): the database opens every time, seq never repeats, the amp is muted on start', { timeout: 400_000 }, async () => {
+    const broker = await new Mosquitto().start();
+    const probe = await MqttProbe.connect(broker.url, ['roombox/testbox/event', 'roombox/testbox/telemetry']);
+    const dataDir = mkdtempSync(join(tmpdir(), 'roombox-kill-'));
+    const env = { ROOMBOX_MQTT_URL: broker.url, ROOMBOX_DATA_DIR: dataDir, ROOMBOX_TELEMETRY_S: '1', ROOMBOX_LOG_LEVEL: 'debug' };
+    try {
+      const rounds = Number(process.env.KILL_ROUNDS ?? 10);
+      for (let round = 0; round < rounds; round++) {
+        const box = new BoxProcess(env).start();
+        try {
+          await box.waitForLog(/"msg":"zone started"/, 30_000);
+          // Load: commands that produce events and state writes, while telemetry flows.
+          for (let i = 0; i < 20; i++) void probe.client.publish('roombox/testbox/zone/living/volume/set', String(10 + ((round * 7 + i) % 60)));
+          await new Promise((r) => setTimeout(r, 100 + Math.floor(Math.random() * 1200)));
+          await box.kill('SIGKILL');
+          assert.doesNotMatch(box.stdout, /database unreadable/, `round ${round}: the database opened`);
+          // The first thing the box does to each zone's hardware is assert mute.
+          const hw = box.stdout.split('\n').filter((l) => l.includes('"hw":')).map((l) => JSON.parse(l).msg as string);
+          const firstLivingMute = hw.findIndex((m) => /line 22 <- 0/.test(m));
+          const firstLivingEnable = hw.findIndex((m) => /line 17 <- 1/.test(m));
+          assert.ok(firstLivingMute >= 0, `round ${round}: living muted at start`);
+          if (firstLivingEnable >= 0) assert.ok(firstLivingMute < firstLivingEnable, `round ${round}: muted before enabled`);
+        } finally {
+          await box.dispose();
+        }
+      }
+      // One clean run to deliver the backlog, then check every seq is unique and increasing.
+      const box = new BoxProcess(env).start();
+      await box.waitForLog(/"msg":"online"/, 30_000);
+      await new Promise((r) => setTimeout(r, 3000));
+      assert.equal(await box.kill('SIGTERM'), 0);
+      await box.dispose();
+      const seqs = probe.messages.map((m) => JSON.parse(m.payload).seq as number);
+      const unique = [...new Set(seqs)];
+      // Every number delivered is distinct per message: the same seq never carries two messages.
+      const bySeq = new Map<number, string>();
+      for (const m of probe.messages) {
+        const { seq, ...rest } = JSON.parse(m.payload) as { seq: number };
+        const body = JSON.stringify(rest);
+        if (bySeq.has(seq)) assert.equal(bySeq.get(seq), body, `seq ${seq} reused for a different message`);
+        bySeq.set(seq, body);
+      }
+      assert.ok(unique.length > 20);
+    } finally {
+      await probe.close();
+      await broker.dispose();
+    }
+  });
+});
