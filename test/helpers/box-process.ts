@@ -68,7 +68,14 @@ export class BoxProcess {
   }
 
   async waitExit(timeoutMs = 15_000): Promise<number | null> {
-    await Promise.race([this.exited, new Promise((_, rej) => setTimeout(() => rej(new Error('box did not exit')), timeoutMs))]);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise((_, rej) => (timer = setTimeout(() => rej(new Error('box did not exit')), timeoutMs)));
+    try {
+      await Promise.race([this.exited, late]);
+    } finally {
+      // A pending timer would hold the test file's process open for the whole timeout.
+      clearTimeout(timer);
+    }
     return this.exitCode;
   }
 
