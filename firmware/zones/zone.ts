@@ -196,9 +196,15 @@ export class Zone {
   setVolume(requested: number): Promise<number> {
     const target = Math.min(Math.max(0, Math.round(requested)), this.o.maxVolume);
     return this.enqueue(async () => {
-      this.volume = target;
-      if (this.power === 'on' && !this.mute && !this.volumeOwnedElsewhere) await this.ramp(target);
-      else await this.applyVolume(target);
+      if (this.volumeOwnedElsewhere) {
+        // The player's confirmation is the news: one that is unreachable leaves the number as it was.
+        await this.applyVolume(target);
+        this.volume = target;
+      } else {
+        this.volume = target;
+        if (this.power === 'on' && !this.mute) await this.ramp(target);
+        else await this.applyVolume(target);
+      }
       this.save();
       this.publish();
       return target;

@@ -6,17 +6,20 @@ export interface Received {
   retain: boolean;
 }
 
+/** A message test; `index` is the message's place in `messages` (see ZoneWatch.mark()). */
+export type Match = (m: Received, index: number) => boolean;
+
 /** A test-side MQTT client that records what it receives and waits for what it expects. */
 export class MqttProbe {
   readonly messages: Received[] = [];
-  private waiters: { pred: (m: Received) => boolean; resolve: (m: Received) => void }[] = [];
+  private waiters: { pred: Match; resolve: (m: Received) => void }[] = [];
 
   private constructor(readonly client: MqttClient) {
     client.on('message', (topic, payload, packet) => {
       const m = { topic, payload: payload.toString('utf8'), retain: packet.retain };
-      this.messages.push(m);
+      const index = this.messages.push(m) - 1;
       this.waiters = this.waiters.filter((w) => {
-        if (!w.pred(m)) return true;
+        if (!w.pred(m, index)) return true;
         w.resolve(m);
         return false;
       });
@@ -31,14 +34,14 @@ export class MqttProbe {
   }
 
   /** Resolves with the first message (already received or future) matching. */
-  waitFor(pred: (m: Received) => boolean, timeoutMs = 10_000, what = 'message'): Promise<Received> {
+  waitFor(pred: Match, timeoutMs = 10_000, what = 'message'): Promise<Received> {
     const seen = this.messages.find(pred);
     if (seen) return Promise.resolve(seen);
     return this.next(pred, timeoutMs, what);
   }
 
   /** Resolves with the next future message matching. */
-  next(pred: (m: Received) => boolean, timeoutMs = 10_000, what = 'message'): Promise<Received> {
+  next(pred: Match, timeoutMs = 10_000, what = 'message'): Promise<Received> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w.resolve !== done);

@@ -4,29 +4,34 @@ import { BoxProcess } from '../helpers/box-process.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { MqttProbe } from '../helpers/mqtt-probe.js';
 import { MopidyServer } from '../helpers/players.js';
+import { ZoneWatch } from '../helpers/zone-watch.js';
 
-interface ZoneState {
-  power: string;
-  playing: boolean;
-  volume: number;
-  volume_db: number;
-  mute: boolean;
-  player?: { url: string; connected: boolean; state: string };
+// One Mopidy and one broker for the file; each describe runs its own box (a different id).
+const mopidy = new MopidyServer(35);
+const broker = new Mosquitto();
+before(async () => {
+  await Promise.all([mopidy.start(), broker.start()]);
+});
+after(async () => {
+  await broker.dispose();
+  await mopidy.dispose();
+});
+
+async function mopidyVolumeBecomes(volume: number): Promise<void> {
+  for (const end = Date.now() + 20_000; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
+    if ((await mopidy.rpc<number>('core.mixer.get_volume')) === volume) return;
+  }
+  assert.equal(await mopidy.rpc<number>('core.mixer.get_volume'), volume);
 }
 
 describe('a zone that follows its Mopidy (real Mopidy 3.4, VOLUME_SYNC=player)', () => {
-  const mopidy = new MopidyServer(35);
-  const broker = new Mosquitto();
   let probe: MqttProbe;
+  let zone: ZoneWatch;
   let box: BoxProcess;
-  const state = () => probe.json<ZoneState>('roombox/testbox/zone/living/state');
-  const waitState = (pred: (s: ZoneState) => boolean, what: string, timeoutMs = 30_000) =>
-    probe.waitFor((m) => m.topic === 'roombox/testbox/zone/living/state' && pred(JSON.parse(m.payload) as ZoneState), timeoutMs, what);
 
   before(async () => {
-    await mopidy.start();
-    await broker.start();
-    probe = await MqttProbe.connect(broker.url, ['roombox/testbox/zone/living/state', 'roombox/testbox/event', 'homeassistant/device/testbox/config']);
+    probe = await MqttProbe.connect(broker.url, [...ZoneWatch.topics('testbox', 'living'), 'homeassistant/device/testbox/config']);
+    zone = new ZoneWatch(probe, 'testbox', 'living');
     box = new BoxProcess({
       ROOMBOX_MQTT_URL: broker.url,
       ROOMBOX_ZONE_LIVING_PLAYER: mopidy.url,
@@ -38,12 +43,10 @@ describe('a zone that follows its Mopidy (real Mopidy 3.4, VOLUME_SYNC=player)',
   after(async () => {
     await box.dispose();
     await probe.close();
-    await broker.dispose();
-    await mopidy.dispose();
   });
 
   it('shows the player link and mirrors its volume', async () => {
-    const s = JSON.parse((await waitState((x) => x.player?.connected === true && x.volume === 35, 'player connected, volume 35')).payload) as ZoneState;
+    const s = await zone.state((x) => x.player?.connected === true && x.volume === 35, 'player connected, volume 35');
     assert.equal(s.player!.url, mopidy.url);
     assert.equal(s.volume_db, 0, 'the chip holds the fixed gain');
     const cfg = JSON.parse((await probe.waitFor((m) => m.topic.startsWith('homeassistant/'))).payload);
@@ -51,31 +54,106 @@ describe('a zone that follows its Mopidy (real Mopidy 3.4, VOLUME_SYNC=player)',
   });
 
   it('powers the zone up when music starts on Mopidy', async () => {
+    const mark = zone.mark();
     await mopidy.play();
-    await waitState((x) => x.power === 'on' && x.playing, 'powered up by Mopidy playback');
+    const s = await zone.state((x) => x.power === 'on' && x.playing, 'powered up by Mopidy playback', mark);
+    assert.equal(s.player!.state, 'playing');
+  });
+
+  it('shows a volume set on Mopidy by a phone', async () => {
+    const mark = zone.mark();
+    await mopidy.rpc('core.mixer.set_volume', { volume: 42 });
+    await zone.state((x) => x.volume === 42, 'volume 42 from Mopidy', mark);
   });
 
   it('sends zone volume commands to Mopidy and shows what Mopidy confirmed', async () => {
+    let mark = zone.mark();
     await probe.publish('roombox/testbox/zone/living/volume/set', '50');
-    await waitState((x) => x.volume === 50, 'volume 50');
+    await zone.state((x) => x.volume === 50, 'volume 50', mark);
     assert.equal(await mopidy.rpc<number>('core.mixer.get_volume'), 50);
+    mark = zone.mark();
     await probe.publish('roombox/testbox/zone/living/volume/set', '80');
-    await waitState((x) => x.volume === 60, 'a command above the cap applies the cap');
+    await zone.state((x) => x.volume === 60, 'a command above the cap applies the cap', mark);
     assert.equal(await mopidy.rpc<number>('core.mixer.get_volume'), 60);
   });
 
   it('sets a phone that turned Mopidy above the cap back to the cap, and says so', async () => {
+    const mark = zone.mark();
     await mopidy.rpc('core.mixer.set_volume', { volume: 95 });
-    await probe.waitFor((m) => m.topic === 'roombox/testbox/event' && /volume_capped/.test(m.payload), 20_000, 'volume_capped event');
-    const deadline = Date.now() + 20_000;
-    while ((await mopidy.rpc<number>('core.mixer.get_volume')) !== 60 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    assert.equal(await mopidy.rpc<number>('core.mixer.get_volume'), 60);
-    await waitState((x) => x.volume === 60, 'state back at the cap');
+    const capped = await zone.event((e) => e.type === 'volume_capped', 'volume_capped event', mark);
+    assert.deepEqual(capped.detail, { from: 95, to: 60, source: 'player' });
+    await mopidyVolumeBecomes(60);
+    await zone.state((x) => x.volume === 60, 'state back at the cap', mark);
   });
 
   it('lets the zone idle to standby when Mopidy stops', async () => {
+    const mark = zone.mark();
     await mopidy.rpc('core.playback.stop');
-    await waitState((x) => x.power === 'standby' && !x.playing, 'standby after stop', 40_000);
-    assert.ok(state().length > 3);
+    const s = await zone.state((x) => x.power === 'standby', 'standby after stop', mark, 40_000);
+    assert.equal(s.playing, false);
+    assert.equal(s.player!.state, 'stopped');
+  });
+});
+
+describe('a zone whose Mopidy goes away and comes back (VOLUME_SYNC=player)', () => {
+  let probe: MqttProbe;
+  let zone: ZoneWatch;
+  let box: BoxProcess;
+
+  before(async () => {
+    await mopidy.rpc('core.mixer.set_volume', { volume: 40 });
+    probe = await MqttProbe.connect(broker.url, [...ZoneWatch.topics('awaybox', 'living'), 'roombox/awaybox/error']);
+    zone = new ZoneWatch(probe, 'awaybox', 'living');
+    box = new BoxProcess({
+      ROOMBOX_ID: 'awaybox',
+      ROOMBOX_MQTT_URL: broker.url,
+      ROOMBOX_ZONE_LIVING_PLAYER: mopidy.url,
+      ROOMBOX_ZONE_LIVING_VOLUME_SYNC: 'player',
+      ROOMBOX_ZONE_LIVING_MAX_VOLUME: '60',
+      // Far longer than the outage: any power change while Mopidy is away would be a flap.
+      ROOMBOX_AMP_IDLE_S: '300',
+    }).start();
+  });
+  after(async () => {
+    await box.dispose();
+    await probe.close();
+  });
+
+  it('keeps the amp on while Mopidy is away, then reconnects and reads its state', async () => {
+    await zone.state((x) => x.player?.connected === true && x.volume === 40, 'player connected, volume 40');
+    let mark = zone.mark();
+    await mopidy.play();
+    await zone.state((x) => x.power === 'on' && x.player?.state === 'playing', 'powered up by Mopidy playback', mark);
+    // The volume a restarted Mopidy comes back with (its mixer_volume): the reconnect changes
+    // nothing in Mopidy's own numbers, so only a fresh read can put the zone right.
+    mark = zone.mark();
+    await mopidy.rpc('core.mixer.set_volume', { volume: 35 });
+    await zone.state((x) => x.volume === 35, 'volume 35', mark);
+
+    const away = zone.mark();
+    await mopidy.kill();
+    const down = await zone.state((x) => x.player?.connected === false, 'player unreachable', away);
+    assert.equal(down.player!.state, 'unknown');
+    assert.equal(down.power, 'on');
+
+    // A volume command while Mopidy is away cannot be carried out: refused, and not shown.
+    await probe.publish('roombox/awaybox/zone/living/volume/set', '20');
+    const refused = await probe.waitFor((m) => m.topic === 'roombox/awaybox/error', 20_000, 'P/error for the volume command');
+    assert.match(JSON.parse(refused.payload).error, /player|Mopidy/i);
+
+    await mopidy.start(); // same port
+    const back = await zone.state((x) => x.player?.connected === true, 'player reconnected', away, 60_000);
+    assert.equal(back.player!.state, 'stopped', 'a restarted Mopidy is stopped');
+    assert.equal(back.volume, 35);
+
+    mark = zone.mark();
+    await mopidy.play();
+    await zone.state((x) => x.player?.state === 'playing' && x.playing, 'playing again', mark);
+
+    const states = zone.statesSince(away);
+    assert.deepEqual([...new Set(states.map((s) => s.power))], ['on'], 'the amp stayed on throughout');
+    assert.deepEqual([...new Set(states.map((s) => s.volume))], [35], 'the zone showed only what Mopidy had');
+    assert.deepEqual(zone.eventsSince(away).filter((e) => e.type === 'power_changed'), []);
+    await mopidy.rpc('core.playback.stop');
   });
 });
