@@ -110,6 +110,8 @@ export class Zone {
   mutePath?: (mute: boolean) => Promise<void>;
   /** A player owns the volume: no ramps (the player has its own), commands go straight through. */
   volumeOwnedElsewhere = false;
+  /** Called when a chip that stopped answering is back, before the volume goes through volumePath again. */
+  onChipReset?: () => void;
 
   constructor(private readonly o: ZoneOptions) {
     this.name = o.profile.name;
@@ -440,6 +442,7 @@ export class Zone {
       // A fault line during the settle time has already turned the amp off: leave the chip muted.
       const on = this.power === 'on' && gen === this.generation && !this.stopped;
       if (on) await chip.powerUp();
+      this.onChipReset?.();
       await this.applyVolume(this.volume);
       if (on && !this.mute) {
         await chip.setMute(false);

@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import { BoxProcess } from '../helpers/box-process.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { MqttProbe, type Received } from '../helpers/mqtt-probe.js';
-import { baseZone, zoneRig } from '../zones/harness.js';
+import { assertMuteWrapsEnable, baseZone, zoneRig } from '../zones/harness.js';
 import { CHATTER_WINDOW_MS, FAULT_CLEAR_MS } from '../../firmware/zones/fault-filter.js';
+import { CHIP_RETRY_MS, ZoneChipError } from '../../firmware/zones/zone.js';
+import type { SimPcm512x } from '../../firmware/sim/chips.js';
 
 /**
  * Hardware faults on the sim board, injected below the hardware layer with the `sim` console
@@ -347,5 +349,91 @@ describe('the fault line filter, on a manual clock', () => {
     }
     assert.equal(count('amp_fault'), 6);
     assert.equal(count('amp_fault_cleared'), 6);
+  });
+});
+
+describe('a chip that stops answering, on a manual clock', () => {
+  it('the exact recovery: retried every 2 s, then boot, enable, settle, power-up, volume and unmute, with the mute line around every enable change', async () => {
+    const zp = baseZone();
+    const r = zoneRig(zp);
+    await r.act(() => r.zone.start());
+    await r.act(() => r.zone.setPower('on'));
+    await r.act(() => r.zone.setVolume(40));
+    r.hw.sim!.chipStops(1, 0x4c, 'EIO');
+    await assert.rejects(r.act(() => r.zone.setVolume(60)), ZoneChipError);
+    assert.equal(r.last().volume, 40, 'the refused volume is not in the state');
+    assert.equal(r.last().fault, true);
+    assert.equal(r.last().power, 'on');
+    assert.equal(r.hw.sim!.lines.read(22), 0, 'mute line (active low) asserted');
+    assert.deepEqual(r.events.filter((e) => e.type === 'amp_fault').map((e) => e.detail?.cause), ['chip']);
+    await r.clock.advanceAsync(CHIP_RETRY_MS * 3, 10);
+    assert.equal(r.errors.length, 1, `one error logged, not one per retry: ${r.errors.join(' | ')}`);
+    await assert.rejects(r.zone.setMute(false), ZoneChipError);
+
+    r.hw.sim!.chipReturns(1, 0x4c);
+    const chip = r.hw.sim!.i2c.chip(1, 0x4c) as SimPcm512x;
+    assert.deepEqual(chip.volumeDb, { left: 0, right: 0 }, 'back from reset at 0 dB');
+    const from = r.ops.length;
+    await r.clock.advanceAsync(CHIP_RETRY_MS + 500, 5);
+    const pcm = 'i2c 1:0x4c reg';
+    assert.deepEqual(r.ops.slice(from), [
+      'line 22 <- 0',
+      `${pcm} 0x00 <- 0x00`,
+      `${pcm} 0x03 <- 0x11`,
+      `${pcm} 0x02 <- 0x10`,
+      'line 17 <- 1',
+      `${pcm} 0x00 <- 0x00`,
+      `${pcm} 0x03 <- 0x11`,
+      `${pcm} 0x02 <- 0x00`,
+      `${pcm} 0x3d <- 0x78`,
+      `${pcm} 0x3e <- 0x78`,
+      `${pcm} 0x03 <- 0x00`,
+      'line 22 <- 1',
+    ]);
+    assert.deepEqual(chip.volumeDb, { left: -36, right: -36 });
+    assert.equal(r.last().fault, false);
+    assert.equal(r.events[r.events.length - 1]!.type, 'amp_fault_cleared');
+    assertMuteWrapsEnable(r.ops, zp);
+    await r.act(() => r.zone.setVolume(60));
+    assert.equal(r.last().volume, 60);
+  });
+
+  it('power off and mute work without the chip; a fault line during the recovery settle keeps the amp off and muted', async () => {
+    const zp = baseZone({ name: 'kitchen', amp: { chip: 'max9744', bus: 1, address: 0x4b }, volumeDb: { min: -50, max: 9.5 }, gpio: { enable: { line: 5, active: 'high' }, mute: { line: 6, active: 'high' }, fault: { line: 13, active: 'low' } } });
+    const r = zoneRig(zp);
+    await r.act(() => r.zone.start());
+    await r.act(() => r.zone.setPower('on'));
+    r.hw.sim!.chipStops(1, 0x4b, 'EREMOTEIO');
+    await assert.rejects(r.act(() => r.zone.setVolume(50)), ZoneChipError);
+    await r.act(() => r.zone.setMute(true));
+    assert.equal(r.last().mute, true, 'mute needs no chip');
+    await r.act(() => r.zone.setPower('off'));
+    assert.equal(r.last().power, 'off', 'power off needs no chip');
+    assert.equal(r.hw.sim!.lines.read(5), 0);
+    assert.equal(r.last().fault, true);
+
+    await r.act(() => r.zone.setMute(false));
+    r.hw.sim!.chipReturns(1, 0x4b);
+    await r.act(() => r.zone.setPower('on'));
+    assert.equal(r.last().fault, false, 'the power command brought the chip back');
+    assert.equal(r.last().power, 'on');
+
+    r.hw.sim!.chipStops(1, 0x4b, 'EIO');
+    await assert.rejects(r.act(() => r.zone.setVolume(50)), ZoneChipError);
+    r.hw.sim!.chipReturns(1, 0x4b);
+    const from = r.ops.length;
+    for (let waited = 0; !r.ops.slice(from).includes('line 5 <- 1'); waited += 5) {
+      assert.ok(waited < CHIP_RETRY_MS * 2, 'the retry re-enables the amp');
+      await r.clock.advanceAsync(5, 5);
+    }
+    // The recovery is in its settle time: the amp's fault line trips.
+    r.hw.sim!.lines.inject(13, 0);
+    await r.clock.advanceAsync(1000, 5);
+    assert.equal(r.last().power, 'off');
+    assert.equal(r.last().fault, true);
+    assert.equal(r.hw.sim!.lines.read(5), 0, 'enable low');
+    assert.equal(r.hw.sim!.lines.read(6), 1, 'mute asserted');
+    assert.ok(!r.ops.slice(from).includes('line 6 <- 0'), 'never unmuted');
+    assertMuteWrapsEnable(r.ops, zp);
   });
 });
