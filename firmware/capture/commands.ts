@@ -4,7 +4,7 @@ import type { SimCard } from '../sim/proc-tree.js';
 import type { CaptureExtension } from './index.js';
 import type { CaptureInput } from './input.js';
 
-/** `input`, `input <i>`, and on the sim board `sim tone|silence|unplug|plug <input>`. */
+/** `input`, `input <i>`, and on the sim board `sim tone|silence|unplug|plug|readerror <input>`. */
 export function registerCaptureCommands(ctx: BoxContext, capture: CaptureExtension): void {
   const find = (name: string | undefined): CaptureInput => {
     const known = [...capture.inputs.keys()].join(', ');
@@ -77,7 +77,7 @@ export function registerCaptureCommands(ctx: BoxContext, capture: CaptureExtensi
   ctx.commands.register({
     words: ['sim', 'unplug'],
     args: '<input>',
-    summary: "sim: unplug the input's card (removed from the simulated /proc/asound)",
+    summary: "sim: unplug the input's card (removed from the simulated /proc/asound; a capture reading it fails at once, as ALSA's read does)",
     readOnly: false,
     run(args) {
       const input = oneInput(args, 'sim unplug <input>');
@@ -88,7 +88,21 @@ export function registerCaptureCommands(ctx: BoxContext, capture: CaptureExtensi
       if (!card) throw new CommandError(`${input.name} has no simulated card plugged in`);
       t.removeCard(card.index);
       unplugged.set(input.name, card);
+      capture.simSignals.get(input.name)!.reader?.fail('No such device');
       return { text: `${input.name}: card ${card.index} (${card.id}) unplugged` };
+    },
+  });
+  ctx.commands.register({
+    words: ['sim', 'readerror'],
+    args: '<input>',
+    summary: "sim: the input's capture read fails with an I/O error while its card stays present",
+    readOnly: false,
+    run(args) {
+      const input = oneInput(args, 'sim readerror <input>');
+      const reader = capture.simSignals.get(input.name)!.reader;
+      if (!reader) throw new CommandError(`${input.name} is not capturing`);
+      reader.fail('Input/output error');
+      return { text: `${input.name}: capture read failed (Input/output error)` };
     },
   });
   ctx.commands.register({

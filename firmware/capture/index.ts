@@ -1,3 +1,4 @@
+import type { InputProfile } from '../board/profile.js';
 import type { BoxContext } from '../context.js';
 import type { Extension } from '../core/extension.js';
 import type { TimerHandle } from '../core/clock.js';
@@ -86,8 +87,12 @@ export class CaptureExtension implements Extension {
 
   private sourceFactory(simulated: boolean): SourceFactory {
     if (!simulated) return (input, pcm, handlers) => new AlsaCaptureSource(input, pcm, handlers);
-    return (input, _pcm, handlers) =>
-      new SignalGeneratorSource({ rate: input.rate, channels: input.channels, format: input.format, chunkMs: 100, clock: this.ctx.clock, setting: this.simSignals.get(input.name)! }, handlers);
+    const available = (input: InputProfile) => resolveInput(input.match, readCards(this.ctx.procRoot)) !== undefined;
+    return (input, pcm, handlers) =>
+      new SignalGeneratorSource(
+        { rate: input.rate, channels: input.channels, format: input.format, chunkMs: 100, clock: this.ctx.clock, setting: this.simSignals.get(input.name)!, pcm, available: () => available(input) },
+        handlers,
+      );
   }
 
   /** Levels go straight to the link at QoS 0: not retained, not queued, dropped while disconnected. */

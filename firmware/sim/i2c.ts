@@ -12,6 +12,8 @@ export class SimI2c {
   private readonly buses = new Map<number, Map<number, SimChip>>();
   private readonly failures = new Map<string, { code: string; count: number }>();
   private readonly busy = new Set<string>();
+  /** Addresses whose chip has stopped answering, with the errno every transfer fails with. */
+  private readonly silent = new Map<string, string>();
 
   attach(bus: number, addr: number, chip: SimChip): void {
     let b = this.buses.get(bus);
@@ -37,6 +39,22 @@ export class SimI2c {
     this.busy.add(`${bus}:${addr}`);
   }
 
+  /**
+   * The chip at bus:addr stops answering (lost power, a latched-up bus interface): every
+   * transfer fails with `code` until `answerAgain`, and a scan no longer finds it.
+   */
+  stopAnswering(bus: number, addr: number, code: 'EIO' | 'EREMOTEIO'): void {
+    this.silent.set(`${bus}:${addr}`, code);
+  }
+
+  answerAgain(bus: number, addr: number): void {
+    this.silent.delete(`${bus}:${addr}`);
+  }
+
+  answering(bus: number, addr: number): boolean {
+    return !this.silent.has(`${bus}:${addr}`);
+  }
+
   addBus(bus: number): void {
     if (!this.buses.has(bus)) this.buses.set(bus, new Map());
   }
@@ -47,6 +65,8 @@ export class SimI2c {
     const dev = (addr: number): SimChip => {
       const key = `${n}:${addr}`;
       if (this.busy.has(key)) throw errno('EBUSY');
+      const silent = this.silent.get(key);
+      if (silent) throw errno(silent);
       const f = this.failures.get(key);
       if (f && f.count > 0) {
         f.count--;
@@ -78,7 +98,7 @@ export class SimI2c {
         data.forEach((v, i) => d.write(r + i, v));
       },
       sendByte: (a, v) => dev(a).send(v & 0xff),
-      scan: () => [...chips.keys()].filter((a) => !this.busy.has(`${n}:${a}`)).sort((x, y) => x - y),
+      scan: () => [...chips.keys()].filter((a) => !this.busy.has(`${n}:${a}`) && !this.silent.has(`${n}:${a}`)).sort((x, y) => x - y),
       close: () => {},
     };
   }

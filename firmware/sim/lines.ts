@@ -1,3 +1,4 @@
+import type { Clock } from '../core/clock.js';
 import type { Level } from '../hal/gpio/gpio.js';
 
 /**
@@ -25,6 +26,23 @@ export class SimLines {
   /** Something outside the box (an amp's fault pin) moves an input. */
   inject(bcm: number, level: Level): void {
     this.set(bcm, level);
+  }
+
+  /**
+   * The input chatters: it toggles `toggles` times, one every `periodMs` of the clock (an amp that
+   * trips and recovers over and over, a loose contact), then rests at `rest`. Returns a function
+   * that stops it early (the line then keeps its level).
+   */
+  chatter(bcm: number, opts: { clock: Clock; periodMs: number; toggles: number; rest: Level }): () => void {
+    let left = opts.toggles;
+    const timer = opts.clock.setInterval(() => {
+      if (--left <= 0) {
+        opts.clock.clear(timer);
+        return this.inject(bcm, opts.rest);
+      }
+      this.inject(bcm, this.read(bcm) === 1 ? 0 : 1);
+    }, opts.periodMs);
+    return () => opts.clock.clear(timer);
   }
 
   onChange(bcm: number, fn: () => void): () => void {

@@ -5,8 +5,12 @@ import { BYTES_PER_SAMPLE, FULL_SCALE, type SampleFormat } from '../capture/mete
 /** What the simulated input hears: a sine at a level on every channel, or digital silence. */
 export type SimSignal = { kind: 'tone'; dbfs: number; hz: number } | { kind: 'silence' };
 
-/** The signal of one simulated input; `sim tone` / `sim silence` change it while capture runs. */
+/**
+ * The signal of one simulated input; `sim tone` / `sim silence` change it while capture runs.
+ * `reader` is the capture open on it now: `sim unplug` and `sim readerror` fail it mid-read.
+ */
 export class SimSignalSetting {
+  reader?: { fail(message: string): void };
   constructor(public signal: SimSignal = { kind: 'tone', dbfs: -20, hz: 1000 }) {}
 }
 
@@ -18,6 +22,10 @@ export interface GeneratorOptions {
   chunkMs: number;
   clock: Clock;
   setting: SimSignalSetting;
+  /** The PCM name, for messages. */
+  pcm?: string;
+  /** False when the device is not there: the open fails, as ALSA's would. */
+  available?: () => boolean;
 }
 
 /**
@@ -26,7 +34,8 @@ export interface GeneratorOptions {
  */
 export class SignalGeneratorSource implements CaptureSource {
   readonly kind = 'sim';
-  private readonly timer: TimerHandle;
+  private readonly timer?: TimerHandle;
+  private closed = false;
   private readonly frames: number;
   private readonly buffer: Uint8Array;
   private readonly samples: Int16Array | Int32Array;
@@ -41,7 +50,20 @@ export class SignalGeneratorSource implements CaptureSource {
     const bytes = new ArrayBuffer(this.frames * opts.channels * width);
     this.buffer = new Uint8Array(bytes);
     this.samples = width === 2 ? new Int16Array(bytes) : new Int32Array(bytes);
+    if (opts.available && !opts.available()) {
+      this.closed = true;
+      queueMicrotask(() => handlers.failed(`cannot open ${opts.pcm ?? 'the sim capture'}: No such device`));
+      return;
+    }
     this.timer = opts.clock.setInterval(() => this.tick(), opts.chunkMs);
+    opts.setting.reader = this;
+  }
+
+  /** The read fails (the device vanished, or an I/O error): the stream stops, as ALSA's does. */
+  fail(message: string): void {
+    if (this.closed) return;
+    void this.close();
+    this.handlers.failed(`read from ${this.opts.pcm ?? 'the sim capture'} failed: ${message}`);
   }
 
   private tick(): void {
@@ -65,7 +87,9 @@ export class SignalGeneratorSource implements CaptureSource {
   }
 
   close(): Promise<void> {
-    this.opts.clock.clear(this.timer);
+    this.closed = true;
+    if (this.timer) this.opts.clock.clear(this.timer);
+    if (this.opts.setting.reader === this) this.opts.setting.reader = undefined;
     return Promise.resolve();
   }
 }

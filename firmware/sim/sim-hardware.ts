@@ -21,6 +21,22 @@ export class SimHardware {
     }
   }
 
+  /** The chip at bus:addr stops answering: every transfer fails with `code` (EIO, or EREMOTEIO for no acknowledge). */
+  chipStops(bus: number, addr: number, code: 'EIO' | 'EREMOTEIO'): void {
+    this.i2c.stopAnswering(bus, addr, code);
+  }
+
+  /**
+   * The chip answers again, as one that lost power comes back: from its power-on reset state
+   * (a PCM512x unmuted at 0 dB, a MAX9744 at code 40), whatever it was told before.
+   */
+  chipReturns(bus: number, addr: number): void {
+    const old = this.i2c.chip(bus, addr);
+    const fresh = old && simChip(old.kind);
+    if (fresh) this.i2c.attach(bus, addr, fresh);
+    this.i2c.answerAgain(bus, addr);
+  }
+
   /** Every chip's modelled state, for `gpio --json` and out-of-process tests. */
   describe(): { bus: number; addr: number; kind: string; state: Record<string, unknown> }[] {
     return this.i2c.chips().map(({ bus, addr, chip }) => ({ bus, addr, kind: chip.kind, state: chip.describe() }));

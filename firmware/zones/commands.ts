@@ -5,12 +5,14 @@ import { formatEntry } from '../hal/hardware-log.js';
 import { I2cError } from '../hal/i2c/errors.js';
 import { runningStatus } from '../sim/proc-tree.js';
 import type { ZonesExtension } from './index.js';
-import { ZoneFaultError, type Zone, type ZoneState } from './zone.js';
+import { ZoneChipError, ZoneFaultError, type Zone, type ZoneState } from './zone.js';
 
-const line = (name: string, s: ZoneState) =>
-  `${name.padEnd(10)} power ${s.power.padEnd(7)} mode ${s.mode.padEnd(6)} ${(s.playing ? 'playing' : 'idle').padEnd(7)} volume ${String(s.volume).padStart(3)}/${s.max_volume}${s.volume_db === null ? '' : ` (${s.volume_db} dB)`}${s.mute ? ' muted' : ''}${s.fault ? ' FAULT' : ''}`;
+type ShownState = ZoneState & { chip_error: string | null };
+const line = (name: string, s: ShownState) =>
+  `${name.padEnd(10)} power ${s.power.padEnd(7)} mode ${s.mode.padEnd(6)} ${(s.playing ? 'playing' : 'idle').padEnd(7)} volume ${String(s.volume).padStart(3)}/${s.max_volume}${s.volume_db === null ? '' : ` (${s.volume_db} dB)`}${s.mute ? ' muted' : ''}${s.fault ? ' FAULT' : ''}${s.chip_error ? ` (chip not answering: ${s.chip_error})` : ''}`;
+const shown = (z: Zone): ShownState => ({ ...z.state, chip_error: z.chipProblem });
 
-/** `zone ...`, `gpio`, `i2c scan <bus>`, and on the sim board `sim play|fault <zone> on|off`. */
+/** `zone ...`, `gpio`, `i2c scan <bus>`, and on the sim board `sim play|fault|chip <zone> ...`. */
 export function registerZoneCommands(ctx: BoxContext, ext: ZonesExtension): void {
   const find = (name: string | undefined): Zone => {
     const known = [...ext.zones.keys()].join(', ') || 'none';
@@ -28,7 +30,7 @@ export function registerZoneCommands(ctx: BoxContext, ext: ZonesExtension): void
     try {
       return await p;
     } catch (err) {
-      if (err instanceof ZoneFaultError) throw new CommandError(err.message);
+      if (err instanceof ZoneFaultError || err instanceof ZoneChipError) throw new CommandError(err.message);
       throw err;
     }
   };
@@ -41,12 +43,12 @@ export function registerZoneCommands(ctx: BoxContext, ext: ZonesExtension): void
     readOnly: true,
     async run(args, cc) {
       if (args.length === 0) {
-        const all = [...ext.zones.values()].map((z) => ({ name: z.name, ...z.state }));
+        const all = [...ext.zones.values()].map((z) => ({ name: z.name, ...shown(z) }));
         return { text: all.map((z) => line(z.name, z)).join('\n') || 'no zones', data: all };
       }
       const zone = find(args[0]);
       if (args.length === 1) {
-        const data = { name: zone.name, ...zone.state };
+        const data = { name: zone.name, ...shown(zone) };
         return { text: line(zone.name, data), data };
       }
       if (cc.json) throw new CommandError(`'zone ${args[1]}' changes the box and takes no --json`);
@@ -61,17 +63,17 @@ export function registerZoneCommands(ctx: BoxContext, ext: ZonesExtension): void
         }
         case 'volume': {
           if (value === undefined || !/^\d+$/.test(value) || Number(value) > 100) throw new CommandError(`volume '${(value ?? '').slice(0, 16)}' is not a whole number 0-100`);
-          const applied = await zone.setVolume(Number(value));
-          if (applied < Number(value)) return { text: `${line(zone.name, zone.state)}\n(capped at ${applied})` };
+          const applied = await fault(zone.setVolume(Number(value)));
+          if (applied < Number(value)) return { text: `${line(zone.name, shown(zone))}\n(capped at ${applied})` };
           break;
         }
         case 'mute':
-          await zone.setMute(onOff(value, 'zone <zone> mute on|off'));
+          await fault(zone.setMute(onOff(value, 'zone <zone> mute on|off')));
           break;
         default:
           throw new CommandError(`usage: zone <zone> power on|off|auto | volume <0-100> | mute on|off`);
       }
-      return { text: line(zone.name, zone.state) };
+      return { text: line(zone.name, shown(zone)) };
     },
   });
 
@@ -156,20 +158,68 @@ export function registerZoneCommands(ctx: BoxContext, ext: ZonesExtension): void
     for (const p of players.values()) if (p.timer) ctx.clock.clear(p.timer);
   });
 
+  const chatters = new Map<string, () => void>();
   ctx.commands.register({
     words: ['sim', 'fault'],
-    args: '<zone> on|off',
-    summary: "sim: drive the zone's amp fault line active (on) or release it (off)",
+    args: '<zone> on|off|chatter [<period-ms> [<toggles>]]',
+    summary: "sim: drive the zone's amp fault line active (on), release it (off), or toggle it every period-ms (default 5) for <toggles> (default 400), then release it",
     readOnly: false,
     run(args) {
-      if (args.length !== 2) throw new CommandError('usage: sim fault <zone> on|off');
+      const usage = 'usage: sim fault <zone> on|off|chatter [<period-ms> [<toggles>]]';
+      if (args.length < 2) throw new CommandError(usage);
       const zone = find(args[0]);
-      const on = onOff(args[1], 'sim fault <zone> on|off');
+      const what = args[1]!.toLowerCase();
       const spec = ext.profiles.get(zone.name)!.gpio.fault;
       if (!spec) throw new CommandError(`zone ${zone.name} has no fault line`);
       const activeLevel = spec.active === 'high' ? 1 : 0;
-      ext.hardware!.sim!.lines.inject(spec.line, on ? activeLevel : ((1 - activeLevel) as 0 | 1));
+      const rest = (1 - activeLevel) as 0 | 1;
+      const lines = ext.hardware!.sim!.lines;
+      chatters.get(zone.name)?.();
+      chatters.delete(zone.name);
+      if (what === 'chatter') {
+        if (args.length > 4) throw new CommandError(usage);
+        const [periodMs, toggles] = [args[2] ?? '5', args[3] ?? '400'].map((v) => (/^\d+$/.test(v) ? Number(v) : NaN));
+        if (!(periodMs! >= 1 && periodMs! <= 1000) || !(toggles! >= 1 && toggles! <= 100_000)) throw new CommandError('period-ms is 1-1000 and toggles 1-100000');
+        chatters.set(zone.name, lines.chatter(spec.line, { clock: ctx.clock, periodMs: periodMs!, toggles: toggles!, rest }));
+        return { text: `${zone.name}: fault line BCM ${spec.line} toggles every ${periodMs} ms, ${toggles} times, then is released` };
+      }
+      if (args.length !== 2) throw new CommandError(usage);
+      const on = onOff(what, usage.slice('usage: '.length));
+      lines.inject(spec.line, on ? activeLevel : rest);
       return { text: `${zone.name}: fault line BCM ${spec.line} ${on ? 'active' : 'released'}` };
+    },
+  });
+  ext.onStop(() => {
+    for (const stop of chatters.values()) stop();
+  });
+
+  ctx.commands.register({
+    words: ['sim', 'chip'],
+    args: '<zone> eio|nack|ok',
+    summary: "sim: the zone's amp chip stops answering (every transfer fails with EIO, or is not acknowledged: EREMOTEIO), or answers again (from its power-on reset state)",
+    readOnly: false,
+    run(args) {
+      const usage = 'usage: sim chip <zone> eio|nack|ok';
+      if (args.length !== 2) throw new CommandError(usage);
+      const zone = find(args[0]);
+      const { bus, address, chip } = ext.profiles.get(zone.name)!.amp;
+      if (bus === undefined || address === undefined) throw new CommandError(`zone ${zone.name} has no I2C chip (${chip})`);
+      const sim = ext.hardware!.sim!;
+      const where = `${chip} at 0x${address.toString(16)} on bus ${bus}`;
+      switch (args[1]!.toLowerCase()) {
+        case 'eio':
+          sim.chipStops(bus, address, 'EIO');
+          return { text: `${zone.name}: ${where} fails every transfer (EIO)` };
+        case 'nack':
+          sim.chipStops(bus, address, 'EREMOTEIO');
+          return { text: `${zone.name}: ${where} acknowledges nothing (EREMOTEIO)` };
+        case 'ok':
+          if (sim.i2c.answering(bus, address)) throw new CommandError(`${zone.name}: ${where} is answering already`);
+          sim.chipReturns(bus, address);
+          return { text: `${zone.name}: ${where} answers again, from its reset state` };
+        default:
+          throw new CommandError(usage);
+      }
     },
   });
 }

@@ -17,9 +17,6 @@ import { SimI2cBinding } from '../hal/i2c/sim-binding.js';
 import { SimHardware } from '../sim/sim-hardware.js';
 import type { ZoneLines } from './zone.js';
 
-/** Fault lines report an edge only after the level held this long (contact bounce, noise). */
-export const FAULT_DEBOUNCE_MS = 20;
-
 /** The board's hardware layer: real bindings, or the simulated ones on the sim board. */
 export class BoardHardware {
   readonly log: HardwareLog;
@@ -54,7 +51,9 @@ export class BoardHardware {
     const open = (role: keyof ZoneLines, spec: GpioLineSpec | undefined, dir: 'in' | 'out', activeAtOpen: boolean) => {
       if (!spec) return;
       const high = spec.active === 'high';
-      const line = this.gpio.open(spec.line, dir === 'in' ? { direction: 'in', debounceMs: FAULT_DEBOUNCE_MS } : { direction: 'out', initial: activeAtOpen === high ? 1 : 0 });
+      // Fault inputs report every edge: the zone's FaultFilter does the debouncing (a binding's
+      // trailing debounce would never report a line that keeps toggling).
+      const line = this.gpio.open(spec.line, dir === 'in' ? { direction: 'in' } : { direction: 'out', initial: activeAtOpen === high ? 1 : 0 });
       this.lines.push({ zone: zone.name, role, spec, line });
       out[role] = new ActiveLine(line, high);
     };

@@ -1,6 +1,6 @@
 import type { BoxContext } from '../context.js';
 import { CommandRejected, parseJsonObject } from '../mqtt/router.js';
-import { ZoneFaultError, type Mode, type Zone } from './zone.js';
+import { ZoneChipError, ZoneFaultError, type Mode, type Zone } from './zone.js';
 
 /** A validated zone command: every field checked before anything changes. */
 export interface ZoneCommand {
@@ -83,11 +83,11 @@ export function routeZoneCommands(ctx: BoxContext, zones: Map<string, Zone>): vo
       const zone = zones.get(name!);
       if (!zone) throw new CommandRejected(`unknown zone '${name!.slice(0, 32)}' (zones: ${[...zones.keys()].join(', ') || 'none'})`);
       const cmd = parse(payload);
-      if (cmd.power !== undefined && cmd.power !== 'off' && zone.state.fault) throw new CommandRejected(`zone ${zone.name}: amp fault is active; power stays off until the fault line clears`);
+      if (cmd.power !== undefined && cmd.power !== 'off' && zone.faultLineActive) throw new CommandRejected(`zone ${zone.name}: amp fault is active; power stays off until the fault line clears`);
       try {
         await applyCommand(zone, cmd);
       } catch (err) {
-        if (err instanceof ZoneFaultError) throw new CommandRejected(err.message);
+        if (err instanceof ZoneFaultError || err instanceof ZoneChipError) throw new CommandRejected(err.message);
         throw err;
       }
     });

@@ -55,6 +55,8 @@ export class ZonePlayerLink {
       await sync.setVolume(volume);
       return fixed;
     };
+    // A chip back from a reset needs its fixed gain again (the next volume call sets it, not the player).
+    zone.onChipReset = () => (chipAtFixedGain = false);
     zone.mutePath = async (mute) => {
       await sync.setMute(mute);
     };

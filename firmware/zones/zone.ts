@@ -1,8 +1,10 @@
 import type { ZoneProfile } from '../board/profile.js';
 import { volumeToDb, type AmpChip } from '../chips/amp-chip.js';
-import type { Clock } from '../core/clock.js';
+import type { Clock, TimerHandle } from '../core/clock.js';
 import type { ActiveLine } from '../hal/gpio/gpio.js';
+import { I2cNoAckError } from '../hal/i2c/errors.js';
 import type { StateStore } from '../store/state-store.js';
+import { FaultFilter } from './fault-filter.js';
 
 export type Power = 'on' | 'standby' | 'off';
 export type Mode = 'auto' | 'manual';
@@ -50,6 +52,14 @@ export interface ZoneOptions {
 
 /** Refused because the amp's fault line is active. */
 export class ZoneFaultError extends Error {}
+/** Refused because the amp chip does not answer on its bus; the zone is left as it was. */
+export class ZoneChipError extends Error {}
+
+/** While the chip does not answer it is tried again this often (and on every command that needs it). */
+export const CHIP_RETRY_MS = 2000;
+
+/** The failures that mean the chip stopped answering (not a wrong bus or a kernel-owned address). */
+const chipSilent = (err: unknown): boolean => err instanceof I2cNoAckError;
 
 /** Time the chip's soft mute takes to ramp down before the hard mute and the enable line. */
 export const SOFT_MUTE_MS = 20;
@@ -72,7 +82,13 @@ export class Zone {
   private volume: number;
   private volumeDb: number | null = null;
   private mute = false;
-  private fault = false;
+  /** The fault line, as the FaultFilter judges it. */
+  private lineFault = false;
+  /** Why the chip is taken as not answering; null while it answers. */
+  private chipError: string | null = null;
+  private chipTimer?: TimerHandle;
+  private chipRetryQueued = false;
+  private faultFilter?: FaultFilter;
   /** Volume last sent to the volume path (differs from `volume` during a ramp). */
   private appliedVolume?: number;
   private queue: Promise<unknown> = Promise.resolve();
@@ -94,6 +110,8 @@ export class Zone {
   mutePath?: (mute: boolean) => Promise<void>;
   /** A player owns the volume: no ramps (the player has its own), commands go straight through. */
   volumeOwnedElsewhere = false;
+  /** Called when a chip that stopped answering is back, before the volume goes through volumePath again. */
+  onChipReset?: () => void;
 
   constructor(private readonly o: ZoneOptions) {
     this.name = o.profile.name;
@@ -102,8 +120,18 @@ export class Zone {
     this.volumePath = (v) => o.chip.setVolumeDb(volumeToDb(v, o.profile.volumeDb));
   }
 
+  /** `fault` is true while the fault line is active or the chip does not answer. */
   get state(): ZoneState {
-    return { power: this.power, mode: this.mode, playing: this.playing, volume: this.volume, volume_db: this.volumeDb, mute: this.mute, max_volume: this.o.maxVolume, fault: this.fault };
+    return { power: this.power, mode: this.mode, playing: this.playing, volume: this.volume, volume_db: this.volumeDb, mute: this.mute, max_volume: this.o.maxVolume, fault: this.lineFault || this.chipError !== null };
+  }
+
+  get faultLineActive(): boolean {
+    return this.lineFault;
+  }
+
+  /** The last error of a chip that does not answer, or null. */
+  get chipProblem(): string | null {
+    return this.chipError;
   }
 
   /** Start: mute first, amp off, then restore the last volume, mode and mute (and manual power). */
@@ -111,7 +139,7 @@ export class Zone {
     const { lines, chip, store } = this.o;
     lines.mute?.set(true);
     // A chip that does not answer must not keep the lines (and the other zones) from a safe state.
-    await chip.boot().catch((e) => this.o.onError('chip boot', e));
+    await chip.boot().catch((e) => this.chipFailed('chip boot', e));
     lines.enable?.set(false);
     lines.reset?.set(false);
     const saved = store.get<Partial<SavedZone>>(this.key);
@@ -121,12 +149,15 @@ export class Zone {
       if (typeof saved.mute === 'boolean') this.mute = saved.mute;
     }
     this.power = this.mode === 'auto' ? 'standby' : 'off';
-    await this.applyVolume(this.volume).catch((e) => this.o.onError('volume restore', e));
-    if (lines.fault) {
-      this.unwatchFault = lines.fault.line.watch(() => this.onFaultLine());
-      if (lines.fault.active) this.onFaultLine();
+    if (this.chipError === null) await this.applyVolume(this.volume).catch((e) => this.chipFailed('volume restore', e));
+    const fault = lines.fault;
+    if (fault) {
+      const filter = (this.faultFilter = new FaultFilter(this.o.clock, (active) => this.onFaultLine(active)));
+      this.unwatchFault = fault.line.watch((value) => filter.level((value === 1) === fault.activeHigh));
+      filter.begin(fault.active);
     }
-    if (!this.fault && this.mode === 'manual' && saved?.power === 'on') await this.enqueue(() => this.powerUp('restored')).catch((e) => this.o.onError('power restore', e));
+    const restore = !this.lineFault && this.chipError === null && this.mode === 'manual' && saved?.power === 'on';
+    if (restore) await this.enqueue(() => this.powerUp('restored')).catch((e) => this.chipFailed('power restore', e));
     this.publish();
   }
 
@@ -135,6 +166,8 @@ export class Zone {
     this.stopped = true;
     this.generation++;
     this.unwatchFault?.();
+    this.faultFilter?.stop();
+    if (this.chipTimer) this.o.clock.clear(this.chipTimer);
     const { lines, chip } = this.o;
     await chip.setMute(true).catch((e) => this.o.onError('soft mute on stop', e));
     lines.mute?.set(true);
@@ -164,18 +197,26 @@ export class Zone {
 
   /** `on`/`off` put the zone in manual mode with that power; `auto` hands power to playback. */
   setPower(cmd: 'on' | 'off' | 'auto'): Promise<void> {
-    if (this.fault && cmd !== 'off') return Promise.reject(new ZoneFaultError(`zone ${this.name}: amp fault is active; power stays off until the fault line clears`));
+    if (this.lineFault && cmd !== 'off') return Promise.reject(new ZoneFaultError(`zone ${this.name}: amp fault is active; power stays off until the fault line clears`));
     return this.enqueue(async () => {
-      if (cmd === 'auto') {
-        this.mode = 'auto';
-        this.lastPlayingAt = this.o.clock.now();
-        if (this.playing && this.power !== 'on') await this.powerUp('auto');
-        else if (this.power === 'off') this.setPowerLabel('standby', 'auto');
-      } else {
-        this.mode = 'manual';
-        if (cmd === 'on') await this.powerUp('command');
-        else await this.powerDown('off', 'command');
-      }
+      const mode = this.mode;
+      const needsChip = cmd === 'on' || (cmd === 'auto' && this.playing && this.power !== 'on');
+      await this.withChip(
+        needsChip,
+        async () => {
+          if (cmd === 'auto') {
+            this.mode = 'auto';
+            this.lastPlayingAt = this.o.clock.now();
+            if (this.playing && this.power !== 'on') await this.powerUp('auto');
+            else if (this.power === 'off') this.setPowerLabel('standby', 'auto');
+          } else {
+            this.mode = 'manual';
+            if (cmd === 'on') await this.powerUp('command');
+            else await this.powerDown('off', 'command');
+          }
+        },
+        () => (this.mode = mode),
+      );
       this.save();
       this.publish();
     });
@@ -196,15 +237,25 @@ export class Zone {
   setVolume(requested: number): Promise<number> {
     const target = Math.min(Math.max(0, Math.round(requested)), this.o.maxVolume);
     return this.enqueue(async () => {
-      if (this.volumeOwnedElsewhere) {
-        // The player's confirmation is the news: one that is unreachable leaves the number as it was.
-        await this.applyVolume(target);
-        this.volume = target;
-      } else {
-        this.volume = target;
-        if (this.power === 'on' && !this.mute) await this.ramp(target);
-        else await this.applyVolume(target);
-      }
+      const { volume, volumeDb } = this;
+      await this.withChip(
+        !this.volumeOwnedElsewhere,
+        async () => {
+          if (this.volumeOwnedElsewhere) {
+            // The player's confirmation is the news: one that is unreachable leaves the number as it was.
+            await this.applyVolume(target);
+            this.volume = target;
+          } else {
+            this.volume = target;
+            if (this.power === 'on' && !this.mute) await this.ramp(target);
+            else await this.applyVolume(target);
+          }
+        },
+        () => {
+          this.volume = volume;
+          this.volumeDb = volumeDb;
+        },
+      );
       this.save();
       this.publish();
       return target;
@@ -219,16 +270,23 @@ export class Zone {
         this.save();
         return this.publish();
       }
-      this.mute = mute;
-      if (this.power === 'on') {
-        if (mute) {
-          await this.o.chip.setMute(true);
-          this.o.lines.mute?.set(true);
-        } else {
-          await this.o.chip.setMute(false);
-          this.o.lines.mute?.set(false);
-        }
-      }
+      const before = this.mute;
+      // Muting needs no chip: the mute line is already asserted while the chip does not answer.
+      await this.withChip(
+        this.power === 'on' && !mute,
+        async () => {
+          this.mute = mute;
+          if (this.power !== 'on') return;
+          if (mute) {
+            if (this.chipError === null) await this.o.chip.setMute(true);
+            this.o.lines.mute?.set(true);
+          } else {
+            await this.o.chip.setMute(false);
+            this.o.lines.mute?.set(false);
+          }
+        },
+        () => (this.mute = before),
+      );
       this.save();
       this.publish();
     });
@@ -263,19 +321,23 @@ export class Zone {
       this.playing = playing;
       this.publish();
     }
-    if (this.mode !== 'auto' || this.fault || this.autoPending) return;
+    if (this.mode !== 'auto' || this.lineFault || this.autoPending) return;
     if (now - this.lastAutoChangeAt < COOLDOWN_MS) return;
-    const wantOn = playing && this.power !== 'on';
+    // A chip that does not answer is brought back by its own retry, which then lets this power up.
+    const wantOn = playing && this.power !== 'on' && this.chipError === null;
     const wantStandby = !playing && this.power === 'on' && now - this.lastPlayingAt >= this.o.idleS * 1000;
     if (!wantOn && !wantStandby) return;
     this.autoPending = true;
     void this.enqueue(async () => {
       try {
-        if (this.mode !== 'auto' || this.fault) return;
+        if (this.mode !== 'auto' || this.lineFault) return;
         if (wantOn) await this.powerUp('playback');
         else await this.powerDown('standby', 'idle');
         this.save();
         this.publish();
+      } catch (err) {
+        if (!chipSilent(err)) throw err;
+        this.chipLost(err);
       } finally {
         // Also after a failure: a chip that does not answer is retried once per cooldown, not per poll.
         this.lastAutoChangeAt = this.o.clock.now();
@@ -284,28 +346,123 @@ export class Zone {
     }).catch((e) => this.o.onError('automatic power change', e));
   }
 
-  /** The fault line moved: active = amp off and muted at once; cleared = report, stay off. */
-  private onFaultLine(): void {
-    const active = this.o.lines.fault!.active;
-    if (active === this.fault || this.stopped) return;
+  /** The fault line (filtered) changed: active = amp off and muted at once; cleared = report, stay off. */
+  private onFaultLine(active: boolean): void {
+    if (active === this.lineFault || this.stopped) return;
     if (active) {
       this.generation++;
       const { lines, chip } = this.o;
       lines.mute?.set(true);
       lines.enable?.set(false);
-      chip.setMute(true).then(() => chip.powerDown()).catch((e) => this.o.onError('chip shutdown on fault', e));
+      if (this.chipError === null) chip.setMute(true).then(() => chip.powerDown()).catch((e) => this.chipFailed('chip shutdown on fault', e));
       const from = this.power;
-      this.fault = true;
+      this.lineFault = true;
       this.power = 'off';
       this.mode = 'manual';
       this.appliedVolume = undefined;
-      this.o.onEvent('amp_fault', { line: lines.fault!.line.bcm });
+      this.o.onEvent('amp_fault', { cause: 'line', line: lines.fault!.line.bcm });
       if (from !== 'off') this.o.onEvent('power_changed', { from, to: 'off', mode: this.mode, reason: 'fault' });
     } else {
-      this.fault = false;
-      this.o.onEvent('amp_fault_cleared', { line: this.o.lines.fault!.line.bcm });
+      this.lineFault = false;
+      this.o.onEvent('amp_fault_cleared', { cause: 'line', line: this.o.lines.fault!.line.bcm });
     }
     this.save();
+    this.publish();
+  }
+
+  // ---- a chip that does not answer ----
+
+  /**
+   * Runs a command's hardware part. When it needs the chip and the chip was not answering, the
+   * chip is tried again first; a chip that (still) does not answer rejects the command with
+   * ZoneChipError and `undo` puts the zone's settings back, so the command changes nothing.
+   */
+  private async withChip(needsChip: boolean, fn: () => Promise<void>, undo: () => void): Promise<void> {
+    if (needsChip && this.chipError !== null) await this.recoverChip();
+    try {
+      await fn();
+    } catch (err) {
+      if (!chipSilent(err)) throw err;
+      undo();
+      this.chipLost(err);
+      throw this.chipRefusal();
+    }
+  }
+
+  private chipRefusal(): ZoneChipError {
+    return new ZoneChipError(`zone ${this.name}: the ${this.o.chip.kind} amp chip does not answer (${this.chipError}); nothing changed`);
+  }
+
+  /** A chip call outside a command failed: a silent chip becomes a fault, anything else is logged. */
+  private chipFailed(what: string, err: unknown): void {
+    if (chipSilent(err)) this.chipLost(err);
+    else this.o.onError(what, err);
+  }
+
+  /**
+   * The chip stopped answering: the amp is silenced by its mute line (its registers can no
+   * longer be trusted: a chip that lost power comes back unmuted at its reset gain), the zone
+   * reports a fault, and the chip is tried again every CHIP_RETRY_MS. Power and volume keep
+   * their values: they are what the chip is given again when it answers.
+   */
+  private chipLost(err: unknown): void {
+    if (this.stopped) return;
+    const message = (err as Error).message;
+    if (this.chipError !== null) {
+      this.chipError = message;
+      return;
+    }
+    this.chipError = message;
+    this.appliedVolume = undefined;
+    const { lines, chip, clock } = this.o;
+    lines.mute?.set(true);
+    if (this.power !== 'on' || !lines.mute) lines.enable?.set(false);
+    this.o.onError('amp chip', err);
+    this.o.onEvent('amp_fault', { cause: 'chip', chip: chip.kind, error: message });
+    this.publish();
+    this.chipTimer = clock.setInterval(() => {
+      if (this.chipRetryQueued) return;
+      this.chipRetryQueued = true;
+      void this.enqueue(() => this.recoverChip())
+        .catch(() => {})
+        .finally(() => (this.chipRetryQueued = false));
+    }, CHIP_RETRY_MS);
+  }
+
+  /**
+   * On the queue: if the chip answers, give it the zone's whole state again (boot, power,
+   * volume, mute, as after a reset) and clear the fault; otherwise throw ZoneChipError.
+   */
+  private async recoverChip(): Promise<void> {
+    if (this.chipError === null || this.stopped) return;
+    const gen = this.generation;
+    const { lines, chip, clock, profile } = this.o;
+    try {
+      await chip.probe();
+      lines.mute?.set(true);
+      await chip.boot();
+      if (this.power === 'on') {
+        lines.enable?.set(true);
+        await clock.sleep(profile.settleMs);
+      } else lines.enable?.set(false);
+      // A fault line during the settle time has already turned the amp off: leave the chip muted.
+      const on = this.power === 'on' && gen === this.generation && !this.stopped;
+      if (on) await chip.powerUp();
+      this.onChipReset?.();
+      await this.applyVolume(this.volume);
+      if (on && !this.mute) {
+        await chip.setMute(false);
+        lines.mute?.set(false);
+      }
+    } catch (err) {
+      if (!chipSilent(err)) this.o.onError('amp chip recovery', err);
+      else this.chipError = (err as Error).message;
+      throw this.chipRefusal();
+    }
+    if (this.chipTimer) clock.clear(this.chipTimer);
+    this.chipTimer = undefined;
+    this.chipError = null;
+    this.o.onEvent('amp_fault_cleared', { cause: 'chip', chip: chip.kind });
     this.publish();
   }
 
@@ -313,7 +470,7 @@ export class Zone {
 
   /** Mute, enable, settle, chip up, volume, then (unless muted by the user) unmute. */
   private async powerUp(reason: string): Promise<void> {
-    if (this.power === 'on' || this.fault) return;
+    if (this.power === 'on' || this.lineFault) return;
     const gen = this.generation;
     const { lines, chip, clock, profile } = this.o;
     lines.mute?.set(true);
@@ -331,7 +488,10 @@ export class Zone {
     this.setPowerLabel('on', reason);
   }
 
-  /** Soft mute, wait for its ramp, hard mute, chip standby, disable. */
+  /**
+   * Soft mute, wait for its ramp, hard mute, chip standby, disable. The lines alone make the amp
+   * safe, so a chip that does not answer does not stop a power-down (it becomes a fault).
+   */
   private async powerDown(to: 'standby' | 'off', reason: string): Promise<void> {
     if (this.power !== 'on') {
       if (this.power !== to) this.setPowerLabel(to, reason);
@@ -339,13 +499,25 @@ export class Zone {
     }
     const gen = this.generation;
     const { lines, chip, clock } = this.o;
-    await chip.setMute(true);
-    await clock.sleep(SOFT_MUTE_MS);
+    if (await this.chipIfAnswering(() => chip.setMute(true))) await clock.sleep(SOFT_MUTE_MS);
     if (gen !== this.generation) return;
     lines.mute?.set(true);
-    await chip.powerDown();
+    await this.chipIfAnswering(() => chip.powerDown());
     lines.enable?.set(false);
     this.setPowerLabel(to, reason);
+  }
+
+  /** Runs a chip call unless the chip is known not to answer; false when it did not run or failed silent. */
+  private async chipIfAnswering(fn: () => Promise<void>): Promise<boolean> {
+    if (this.chipError !== null) return false;
+    try {
+      await fn();
+      return true;
+    } catch (err) {
+      if (!chipSilent(err)) throw err;
+      this.chipLost(err);
+      return false;
+    }
   }
 
   private setPowerLabel(to: Power, reason: string): void {

@@ -143,7 +143,9 @@ describe('power sequences of every driver', () => {
       assert.equal(r.last().power, 'off');
       await assert.rejects(r.zone.setPower('on'), /fault is active/);
       r.hw.sim!.lines.inject(fault.line, 1);
-      await r.clock.advanceAsync(100, 5);
+      await r.clock.advanceAsync(900, 5);
+      assert.equal(r.last().fault, true, 'a fault clears only after the line has been quiet for 1 s');
+      await r.clock.advanceAsync(200, 5);
       assert.equal(r.events[r.events.length - 1]!.type, 'amp_fault_cleared');
       assert.equal(r.last().fault, false);
       assert.equal(r.last().power, 'off', 'stays off after the fault clears');
