@@ -40,6 +40,9 @@ export class SqliteOutbox implements Outbox {
   private committed = 0;
   private cursor = 0;
   private readonly inFlight = new Set<number>();
+  /** Rows read from the database, in seq order, not yet handed to the link. */
+  private ahead: Row[] = [];
+  private generation = 0;
   private readonly acked = new Set<number>();
   private delivered = 0;
   private dropped = 0;
@@ -64,7 +67,7 @@ export class SqliteOutbox implements Outbox {
     private readonly log: Logger,
     private readonly opts: SqliteOutboxOptions,
   ) {
-    this.window = opts.window ?? 100;
+    this.window = opts.window ?? 250;
     this.seqBlock = opts.seqBlock ?? 1000;
     this.batchMs = opts.batchMs ?? 5;
   }
@@ -84,6 +87,8 @@ export class SqliteOutbox implements Outbox {
       this.bus.on('mqtt.connected', () => {
         // Everything not acknowledged goes again, in order (consumers deduplicate by seq).
         this.cursor = 0;
+        this.ahead = [];
+        this.generation++;
         this.inFlight.clear();
         this.reportDropped();
         void this.pump();
@@ -229,7 +234,11 @@ export class SqliteOutbox implements Outbox {
     this.bus.emit('box.event', { type: 'outbox_dropped', detail: { dropped: n, max: this.opts.max } } satisfies BoxEventInput);
   }
 
-  /** Hands the next rows in seq order to the link, keeping at most `window` unacknowledged. */
+  /**
+   * Hands rows to the link in seq order, at most `window` unacknowledged, from a read-ahead of
+   * up to one window: an acknowledgement sends the next row at once, and the database is read
+   * (one SELECT per half window) while the window is on the wire.
+   */
   private async pump(): Promise<void> {
     if (this.pumping) {
       this.pumpAgain = true;
@@ -239,11 +248,15 @@ export class SqliteOutbox implements Outbox {
     try {
       do {
         this.pumpAgain = false;
-        while (this.db && this.link.connected && this.inFlight.size < this.window) {
-          const rows = await this.db.all<Row>('SELECT seq, topic, payload FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?', [this.cursor, this.window - this.inFlight.size]);
+        while (this.db && this.link.connected) {
+          this.sendAhead();
+          if (this.ahead.length >= this.window / 2) break;
+          const generation = this.generation;
+          const rows = await this.db.all<Row>('SELECT seq, topic, payload FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?', [this.cursor, this.window - this.ahead.length]);
+          // A reconnect while reading starts again from the oldest row: these are stale.
+          if (generation !== this.generation) continue;
           if (rows.length === 0) break;
-          // Acknowledged rows whose delete has not run yet are not sent again.
-          for (const row of rows) if (!this.acked.has(row.seq)) this.send(row);
+          this.ahead.push(...rows);
           this.cursor = rows[rows.length - 1]!.seq;
         }
       } while (this.pumpAgain);
@@ -254,6 +267,14 @@ export class SqliteOutbox implements Outbox {
     }
   }
 
+  private sendAhead(): void {
+    while (this.ahead.length > 0 && this.inFlight.size < this.window && this.link.connected) {
+      const row = this.ahead.shift()!;
+      // Acknowledged rows whose delete has not run yet are not sent again.
+      if (!this.acked.has(row.seq)) this.send(row);
+    }
+  }
+
   private send(row: Row): void {
     this.inFlight.add(row.seq);
     this.link.publish(row.topic, row.payload, { qos: 1 }).then(
@@ -261,8 +282,10 @@ export class SqliteOutbox implements Outbox {
         if (!this.inFlight.delete(row.seq)) return;
         this.acked.add(row.seq);
         this.delivered++;
-        if (this.acked.size >= 50 || this.inFlight.size === 0) void this.deleteAcked();
-        void this.pump();
+        // Deletes are batched: each is a commit, and a commit may trigger a WAL checkpoint.
+        if (this.acked.size >= 10 * this.window || this.inFlight.size === 0) void this.deleteAcked();
+        this.sendAhead();
+        if (this.ahead.length < this.window / 2) void this.pump();
       },
       () => {
         // The link dropped: on the next connect everything unacknowledged goes again.

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Database } from '../../firmware/store/database.js';
+import { createLogger } from '../../firmware/core/logger.js';
 import { BoxProcess } from '../helpers/box-process.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { MqttProbe } from '../helpers/mqtt-probe.js';
-import { TcpProxy } from '../helpers/tcp-proxy.js';
-import { startInProcessBox } from '../helpers/in-process-box.js';
 
 describe('persisted zone state', () => {
   it("restores a zone's volume, mode and mute after a restart", async () => {
@@ -31,6 +31,57 @@ describe('persisted zone state', () => {
     } finally {
       await box.dispose();
       await probe.close();
+      await broker.dispose();
+    }
+  });
+});
+
+const BACKLOG = 30_000;
+
+/** Writes `count` events into the box's outbox, as a long broker outage would have left them. */
+async function leaveBacklog(dataDir: string, count: number): Promise<void> {
+  const { db } = await Database.open(dataDir, createLogger('silent').logger);
+  await db.transaction(async () => {
+    for (let first = 1; first <= count; first += 300) {
+      const seqs = Array.from({ length: Math.min(300, count - first + 1) }, (_, i) => first + i);
+      await db.run(
+        `INSERT INTO outbox (seq, topic, payload) VALUES ${seqs.map(() => '(?, ?, ?)').join(', ')}`,
+        seqs.flatMap((seq) => [seq, 'roombox/testbox/event', JSON.stringify({ seq, ts: new Date(1_764_000_000_000 + seq).toISOString(), type: 'input_silent', input: 'lectern' })]),
+      );
+    }
+  });
+  await db.close();
+}
+
+describe('replay of a backlog', () => {
+  it("delivers the backlog in seq order without holding back a command's state", async () => {
+    const broker = await new Mosquitto().start();
+    const dataDir = mkdtempSync(join(tmpdir(), 'roombox-backlog-'));
+    await leaveBacklog(dataDir, BACKLOG);
+    // Two subscribers: the broker queues each one's messages in order, so the state must not
+    // share a queue with the backlog it is racing.
+    const events = await MqttProbe.connect(broker.url, ['roombox/testbox/event']);
+    const seqs: number[] = [];
+    events.client.on('message', (_t, p) => seqs.push((JSON.parse(p.toString()) as { seq: number }).seq));
+    const state = await MqttProbe.connect(broker.url, ['roombox/testbox/status', 'roombox/testbox/zone/living/state']);
+    const box = new BoxProcess({ ROOMBOX_MQTT_URL: broker.url, ROOMBOX_DATA_DIR: dataDir, ROOMBOX_LOG_LEVEL: 'warn' }).start();
+    try {
+      await state.waitFor((m) => m.topic.endsWith('/status') && m.payload === 'online', 30_000, 'online');
+      await state.publish('roombox/testbox/zone/living/volume/set', '33');
+      await state.waitFor((m) => m.topic.endsWith('/state') && JSON.parse(m.payload).volume === 33, 60_000, 'the state for volume 33');
+      const backlogSeenBeforeState = seqs.filter((s) => s <= BACKLOG).length;
+
+      const end = Date.now() + 180_000;
+      while (seqs.filter((s) => s <= BACKLOG).length < BACKLOG && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+      const backlog = seqs.filter((s) => s <= BACKLOG);
+      assert.equal(new Set(backlog).size, BACKLOG, 'every message of the backlog arrives');
+      assert.ok(seqs.every((s, i) => i === 0 || s > seqs[i - 1]!), 'in seq order, nothing newer before the backlog');
+      assert.ok(backlogSeenBeforeState < BACKLOG / 2, `the command's state arrived after ${backlogSeenBeforeState} of ${BACKLOG} backlog messages: it waited for the replay`);
+      assert.equal(await box.kill('SIGTERM'), 0);
+    } finally {
+      await box.dispose();
+      await events.close();
+      await state.close();
       await broker.dispose();
     }
   });
