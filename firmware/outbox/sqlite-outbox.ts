@@ -7,6 +7,12 @@ import { serialise, type Outbox, type OutboxStats } from './outbox.js';
 
 const RESERVE_SQL = "INSERT INTO meta (key, value) VALUES ('seq_reserved', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value";
 
+/**
+ * Delivered rows of a quiet box wait this long for the next write batch to delete them. After a
+ * crash they are sent again: consumers deduplicate by seq (CONTRACT section 3).
+ */
+const DELETE_LATER_MS = 5 * 60_000;
+
 interface Row {
   seq: number;
   topic: string;
@@ -47,6 +53,7 @@ export class SqliteOutbox implements Outbox {
   private delivered = 0;
   private dropped = 0;
   private flushTimer?: TimerHandle;
+  private deleteTimer?: TimerHandle;
   private pumping = false;
   private pumpAgain = false;
   private writeError?: string;
@@ -100,7 +107,9 @@ export class SqliteOutbox implements Outbox {
   async stop(): Promise<void> {
     for (const u of this.unsubscribes) u();
     if (this.flushTimer) this.clock.clear(this.flushTimer);
+    if (this.deleteTimer) this.clock.clear(this.deleteTimer);
     this.flushTimer = undefined;
+    this.deleteTimer = undefined;
     await this.flush();
     await this.deleteAcked();
     this.stopped = true;
@@ -114,7 +123,8 @@ export class SqliteOutbox implements Outbox {
   }
 
   depth(): number {
-    return this.committed + this.pending.length;
+    // Delivered rows whose delete is still to come are not part of the backlog.
+    return this.committed - this.acked.size + this.pending.length;
   }
 
   stats(): OutboxStats & { pending: number; writeError?: string } {
@@ -159,6 +169,9 @@ export class SqliteOutbox implements Outbox {
     // handed out twice, even after a power cut rolls back the last commits. Renewing the
     // reservation costs one fsync per seqBlock/2 messages.
     const renew = last > this.reservedUpTo - this.seqBlock / 2;
+    const acked = [...this.acked];
+    this.acked.clear();
+    let deleted = 0;
     const reserveTo = renew ? last + this.seqBlock : this.reservedUpTo;
     try {
       if (renew) await db.exec('PRAGMA synchronous=FULL');
@@ -168,7 +181,9 @@ export class SqliteOutbox implements Outbox {
           await db.run(`INSERT INTO outbox (seq, topic, payload) VALUES ${chunk.map(() => '(?, ?, ?)').join(', ')}`, chunk.flatMap((r) => [r.seq, r.topic, r.payload]));
         }
         if (renew) await db.run(RESERVE_SQL, [String(reserveTo)]);
+        if (acked.length) ({ changes: deleted } = await db.run(`DELETE FROM outbox WHERE seq IN (${acked.join(',')})`));
       });
+      this.committed -= deleted;
       this.reservedUpTo = reserveTo;
       this.committed += batch.length;
       if (this.writeError) {
@@ -177,6 +192,7 @@ export class SqliteOutbox implements Outbox {
       }
     } catch (err) {
       this.pending = batch.concat(this.pending);
+      for (const seq of acked) this.acked.add(seq);
       this.onWriteError(err as Error);
       return;
     } finally {
@@ -203,13 +219,15 @@ export class SqliteOutbox implements Outbox {
   }
 
   private async enforceMax(): Promise<void> {
-    const excess = this.committed - this.opts.max;
+    const excess = this.committed - this.acked.size - this.opts.max;
     if (excess <= 0) return;
     const doomed = await this.db!.all<{ seq: number }>('SELECT seq FROM outbox ORDER BY seq LIMIT ?', [excess]);
-    const seqs = doomed.map((r) => r.seq).filter((s) => !this.inFlight.has(s));
+    const seqs = doomed.map((r) => r.seq).filter((s) => !this.inFlight.has(s) && !this.acked.has(s));
     if (seqs.length === 0) return;
-    // Rows the broker may be acknowledging right now stay; `NOT IN ()` needs at least one value.
-    const keep = this.inFlight.size ? ` AND seq NOT IN (${[...this.inFlight].join(',')})` : '';
+    // Rows the broker may be acknowledging right now, and delivered ones, are not drops;
+    // `NOT IN ()` needs at least one value.
+    const spared = [...this.inFlight, ...this.acked];
+    const keep = spared.length ? ` AND seq NOT IN (${spared.join(',')})` : '';
     const { changes } = await this.db!.run(`DELETE FROM outbox WHERE seq <= ?${keep}`, [seqs[seqs.length - 1]]);
     this.committed -= changes;
     if (changes > 0) this.noteDropped(changes);
@@ -282,8 +300,10 @@ export class SqliteOutbox implements Outbox {
         if (!this.inFlight.delete(row.seq)) return;
         this.acked.add(row.seq);
         this.delivered++;
-        // Deletes are batched: each is a commit, and a commit may trigger a WAL checkpoint.
-        if (this.acked.size >= 10 * this.window || this.inFlight.size === 0) void this.deleteAcked();
+        // Deletes ride along with the next write batch (one WAL commit, not two, per message:
+        // SD-card wear); a long backlog deletes every 10 windows, a quiet box after DELETE_LATER_MS.
+        if (this.acked.size >= 10 * this.window) void this.deleteAcked();
+        else this.scheduleDelete();
         this.sendAhead();
         if (this.ahead.length < this.window / 2) void this.pump();
       },
@@ -292,6 +312,14 @@ export class SqliteOutbox implements Outbox {
         this.inFlight.delete(row.seq);
       },
     );
+  }
+
+  private scheduleDelete(): void {
+    if (this.deleteTimer || this.stopped) return;
+    this.deleteTimer = this.clock.setTimeout(() => {
+      this.deleteTimer = undefined;
+      void this.deleteAcked();
+    }, DELETE_LATER_MS);
   }
 
   private async deleteAcked(): Promise<void> {
