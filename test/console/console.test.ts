@@ -47,12 +47,18 @@ describe('serial console on a real pty pair', () => {
     assert.match(await pty.command('version'), /roombox \d/);
   });
 
-  it('survives 20 kB of random bytes and then runs a command', async () => {
-    pty.write(randomBytes(20_000));
+  it('survives 1 MB of random bytes and then runs a command', async () => {
+    const zonesBefore = JSON.parse((await pty.command('zone --json')).split('\r\n')[1]!);
+    for (let sent = 0; sent < 1024 * 1024; sent += 16 * 1024) {
+      pty.write(randomBytes(16 * 1024));
+      await pty.drain();
+    }
     await new Promise((r) => setTimeout(r, 500));
     pty.write('\x03');
     const out = await pty.command('version');
     assert.match(out, /roombox \d+\.\d+\.\d+/);
+    assert.deepEqual(JSON.parse((await pty.command('zone --json')).split('\r\n')[1]!), zonesBefore, 'nothing typed at random changed a zone');
+    assert.equal(box.exitCode, null);
   });
 
   it('runs every box command, and read commands print one JSON line with --json', async () => {

@@ -32,6 +32,12 @@ export class PtyPair {
     this.reader.on('data', (d: Buffer) => (this.received += d.toString('utf8')));
   }
 
+  /** Resolves once the kernel took the bytes (the pty's buffer applies back-pressure). */
+  drain(): Promise<void> {
+    const w = this.writer!;
+    return w.writableNeedDrain ? new Promise((r) => w.once('drain', () => r())) : Promise.resolve();
+  }
+
   write(data: string | Buffer): void {
     this.writer!.write(data);
   }
