@@ -11,6 +11,8 @@ export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private open = true;
   port = 0;
+  /** Connections the proxy was asked for, refused ones included. */
+  connections = 0;
 
   constructor(private readonly targetPort: number) {}
 
@@ -21,6 +23,7 @@ export class TcpProxy {
   async start(): Promise<this> {
     this.port = await freePort();
     this.server = createServer({ noDelay: true }, (client) => {
+      this.connections++;
       if (!this.open) return client.destroy();
       const upstream = connect({ port: this.targetPort, host: '127.0.0.1', noDelay: true });
       this.sockets.add(client);
