@@ -42,7 +42,7 @@ export async function measureWear(): Promise<WearFigures> {
   await client.subscribeAsync(['roombox/wearbox/telemetry', 'roombox/wearbox/event', 'roombox/wearbox/status'], { qos: 1 });
   const online = new Promise<void>((resolve) => client.on('message', (t, p) => t.endsWith('/status') && p.toString() === 'online' && resolve()));
   // Telemetry every second so a minute gives a figure; the levels stream (QoS 0) is never stored.
-  const box = spawnBox(broker.url, 'wearbox', dir, { ROOMBOX_TELEMETRY_S: '1', ROOMBOX_ZONE_LIVING_MODE: 'manual' });
+  const box = spawnBox(broker.url, 'wearbox', dir, { ROOMBOX_TELEMETRY_S: '1' });
   try {
     await online;
     await sleep(5000);

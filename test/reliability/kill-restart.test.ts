@@ -8,13 +8,13 @@ import { Mosquitto } from '../helpers/mosquitto.js';
 import { MqttProbe } from '../helpers/mqtt-probe.js';
 
 describe('SIGKILL at random moments', () => {
-  it('10 kills under load (KILL_ROUNDS=20 for the issue\'s 20): the database opens every time, seq never repeats, the amp is muted on start', { timeout: 400_000 }, async () => {
+  it('20 kills under load (KILL_ROUNDS to change): the database opens every time, seq never repeats, the amp is muted on start', { timeout: 400_000 }, async () => {
     const broker = await new Mosquitto().start();
     const probe = await MqttProbe.connect(broker.url, ['roombox/testbox/event', 'roombox/testbox/telemetry']);
     const dataDir = mkdtempSync(join(tmpdir(), 'roombox-kill-'));
     const env = { ROOMBOX_MQTT_URL: broker.url, ROOMBOX_DATA_DIR: dataDir, ROOMBOX_TELEMETRY_S: '1', ROOMBOX_LOG_LEVEL: 'debug' };
     try {
-      const rounds = Number(process.env.KILL_ROUNDS ?? 10);
+      const rounds = Number(process.env.KILL_ROUNDS ?? 20);
       for (let round = 0; round < rounds; round++) {
         const box = new BoxProcess(env).start();
         try {
