@@ -11,6 +11,13 @@ import { emitRow, printTable, round, type BenchRow } from './stats.js';
 const ROOT = join(import.meta.dirname, '..');
 const SECONDS = Number(process.env.BENCH_MEMORY_S ?? 600);
 
+/** The node options of the unit's ExecStart line (between `node` and the script). */
+export function unitNodeFlags(): string[] {
+  const unit = readFileSync(join(ROOT, 'rootfs-overlay', 'etc', 'systemd', 'system', 'roombox.service'), 'utf8');
+  const exec = /^ExecStart=\S*node((?:\s+--\S+)*)\s/m.exec(unit);
+  return exec ? exec[1]!.trim().split(/\s+/).filter(Boolean) : [];
+}
+
 export function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
@@ -21,7 +28,8 @@ export async function benchMemory(seconds = SECONDS): Promise<{ row: BenchRow; s
   const dir = mkdtempSync(join(tmpdir(), 'roombox-bench-'));
   const bareFile = join(dir, 'bare.mjs');
   writeFileSync(bareFile, `import mqtt from ${JSON.stringify(join(ROOT, 'node_modules', 'mqtt', 'build', 'index.js'))};\nconst c = mqtt.connect(process.env.URL);\nc.on('connect', () => setInterval(() => c.publish('bare/telemetry', JSON.stringify({ t: Date.now() }), { qos: 1 }), 1000));\n`);
-  const box = spawn(process.execPath, [join(ROOT, 'dist', 'firmware', 'main.js')], {
+  // Node's flags as the systemd unit runs it on the device.
+  const box = spawn(process.execPath, [...unitNodeFlags(), join(ROOT, 'dist', 'firmware', 'main.js')], {
     cwd: ROOT,
     env: { ...process.env, ROOMBOX_MQTT_URL: broker.url, ROOMBOX_ID: 'membox', ROOMBOX_DATA_DIR: join(dir, 'data'), ROOMBOX_CONSOLE: 'off', ROOMBOX_LOG_LEVEL: 'warn', ROOMBOX_TELEMETRY_S: '5' },
     stdio: 'ignore',

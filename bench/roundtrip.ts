@@ -12,6 +12,14 @@ import { emitRow, percentile, printTable, round, type BenchRow } from './stats.j
 
 const ROOT = join(import.meta.dirname, '..');
 const N = Number(process.env.BENCH_ROUNDTRIPS ?? 500);
+const ECHO_SCRIPT = `
+import mqtt from ${JSON.stringify(join(ROOT, 'node_modules', 'mqtt', 'build', 'index.js'))};
+const c = await mqtt.connectAsync(process.env.URL, { reconnectPeriod: 0 });
+c.stream.setNoDelay(true);
+await c.subscribeAsync('bench/ping', { qos: 0 });
+c.on('message', (_t, p) => c.publish('bench/pong', p, { qos: 0 }));
+process.stdout.write('ready\\n');
+`;
 
 async function connect(url: string): Promise<MqttClient> {
   const c = await mqtt.connectAsync(url, { reconnectPeriod: 0 });
@@ -41,13 +49,14 @@ async function measure(client: MqttClient, count: number, send: (i: number) => v
 
 /** Alternates blocks of bare echo round trips and zone-volume round trips to `boxId`. */
 export async function roundTrips(url: string, boxId: string, n = N): Promise<{ ours: number[]; bare: number[] }> {
-  const echo = await connect(url);
-  await echo.subscribeAsync('bench/ping', { qos: 0 });
-  echo.on('message', (_t, p) => echo.publish('bench/pong', p, { qos: 0 }));
+  // The echo client is a process of its own, as the box is: both round trips cross the same
+  // process boundaries (client -> mosquitto -> other process -> mosquitto -> client).
+  const echo = spawn(process.execPath, ['--input-type=module', '-e', ECHO_SCRIPT], { env: { ...process.env, URL: url }, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve) => echo.stdout!.once('data', () => resolve()));
   const client = await connect(url);
   const state = `roombox/${boxId}/zone/living/state`;
-  await client.subscribeAsync(['bench/pong', state, `roombox/${boxId}/status`], { qos: 0 });
-  await new Promise<void>((resolve) => {
+  // Listen before subscribing: a retained `online` can arrive in the same read as the SUBACK.
+  const online = new Promise<void>((resolve) => {
     const on = (t: string, p: Buffer) => {
       if (t === `roombox/${boxId}/status` && p.toString() === 'online') {
         client.off('message', on);
@@ -56,6 +65,8 @@ export async function roundTrips(url: string, boxId: string, n = N): Promise<{ o
     };
     client.on('message', on);
   });
+  await client.subscribeAsync(['bench/pong', state, `roombox/${boxId}/status`], { qos: 0 });
+  await online;
   // Alternate the two in blocks so machine noise hits both alike.
   const bare: number[] = [];
   const ours: number[] = [];
@@ -71,7 +82,7 @@ export async function roundTrips(url: string, boxId: string, n = N): Promise<{ o
       )),
     );
   }
-  await echo.endAsync();
+  echo.kill('SIGTERM');
   await client.endAsync();
   return { ours, bare };
 }
