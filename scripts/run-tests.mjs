@@ -20,6 +20,14 @@ if (chosen.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+// The longest files first (the arm64 bundle, image and boot; the minute of broker flapping), so
+// they overlap the many short ones instead of running alone at the end.
+const SLOW_FIRST = ['test/ship/', 'test/reliability/flapping', 'test/reliability/kill-restart'];
+const rank = (f) => {
+  const i = SLOW_FIRST.findIndex((s) => f.startsWith(s));
+  return i === -1 ? SLOW_FIRST.length : i;
+};
+chosen.sort((a, b) => rank(a) - rank(b));
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...chosen], { cwd: root, stdio: 'inherit' });
 process.exit(r.status ?? 1);
