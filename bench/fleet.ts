@@ -15,18 +15,22 @@ const STEPS = (process.env.BENCH_FLEET_STEPS ?? '5,10,20,40').split(',').map(Num
 async function waitOnline(url: string, ids: string[]): Promise<void> {
   const c = await mqtt.connectAsync(url);
   const pending = new Set(ids);
-  await c.subscribeAsync('roombox/+/status');
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not online: ${[...pending].slice(0, 5).join(', ')}`)), 120_000);
+  let timer: NodeJS.Timeout | undefined;
+  // Listen before subscribing: retained `online`s arrive right behind the SUBACK.
+  const done = new Promise<void>((resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`not online: ${[...pending].slice(0, 5).join(', ')}`)), 120_000);
     c.on('message', (t, p) => {
       if (p.toString() === 'online') pending.delete(t.split('/')[1]!);
-      if (pending.size === 0) {
-        clearTimeout(timer);
-        resolve();
-      }
+      if (pending.size === 0) resolve();
     });
   });
-  await c.endAsync();
+  await c.subscribeAsync('roombox/+/status');
+  try {
+    await done;
+  } finally {
+    clearTimeout(timer);
+    await c.endAsync();
+  }
 }
 
 export async function benchFleet(): Promise<{ rows: BenchRow[]; summary: BenchRow }> {
