@@ -2,7 +2,7 @@
 # A Debian 13 arm64 card image standing in for Raspberry Pi OS Lite, made without running arm64
 # code on this machine: debootstrap's first stage (--foreign: download and unpack) here, its
 # second stage (dpkg configures every package, maintainer scripts included) inside
-# qemu-system-aarch64, about 5 minutes in software emulation. Layout as on a Raspberry Pi OS
+# qemu-system-aarch64, about 6 minutes in software emulation. Layout as on a Raspberry Pi OS
 # card: MBR, FAT "bootfs" (config.txt, cmdline.txt) mounted at /boot/firmware, ext4 "rootfs".
 # systemd, udev and systemd-networkd (DHCP on the wired interface) stand in for Raspberry Pi OS's
 # systemd and NetworkManager. No kernel inside: the VM boots Debian's from outside.
@@ -74,12 +74,12 @@ dd if="$work/boot.img" of="$work/card.img" bs=512 seek=2048 conv=notrunc,sparse 
 dd if="$work/root.img" of="$work/card.img" bs=512 seek="$root_start" conv=notrunc,sparse status=none
 rm -rf "$root" "$work/root.img"
 
-log "debootstrap --second-stage inside qemu-system-aarch64 (about 5 minutes)"
+log "debootstrap --second-stage inside qemu-system-aarch64 (about 6 minutes)"
 start=$SECONDS
 timeout --foreground 1800 qemu-system-aarch64 -M virt -cpu cortex-a72 -smp 2 -m 1024 -nographic -no-reboot \
   -kernel "$kernel" -initrd "$initrd" -append "console=ttyAMA0 root=/dev/vda2 rw roombox.stage2 panic=-1 quiet" \
   -drive file="$work/card.img",format=raw,if=virtio,cache=unsafe -nic none < /dev/null > "$work/stage2.log" 2>&1 || true
-grep -q '^roombox-stage2: ok' "$work/stage2.log" || { log "second stage failed:"; tail -40 "$work/stage2.log" >&2; exit 1; }
+grep -q '^roombox-stage2: ok' "$work/stage2.log" || { cp "$work/stage2.log" "$out.stage2.log"; log "second stage failed (console in $out.stage2.log):"; tail -40 "$work/stage2.log" >&2; exit 1; }
 log "second stage done in $((SECONDS - start)) s"
 dd if="$work/card.img" of="$work/root.img" bs=512 skip="$root_start" count="$root_sectors" status=none
 e2fsck -fn "$work/root.img" > "$work/fsck.log" 2>&1 || { log "root file system not clean after the second stage"; tail -20 "$work/fsck.log" >&2; exit 1; }
