@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 import { Mosquitto } from '../test/helpers/mosquitto.js';
+import { unitNodeFlags } from './memory.js';
 import { emitRow, percentile, printTable, round, type BenchRow } from './stats.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -118,7 +119,7 @@ export function qos0Rows(ours: number[], bareQos0: number[]): BenchRow[] {
 }
 
 export function spawnBox(url: string, id: string, dataDir: string, env: Record<string, string> = {}) {
-  return spawn(process.execPath, [join(ROOT, 'dist', 'firmware', 'main.js')], {
+  return spawn(process.execPath, [...unitNodeFlags(), join(ROOT, 'dist', 'firmware', 'main.js')], {
     cwd: ROOT,
     env: { ...process.env, ROOMBOX_MQTT_URL: url, ROOMBOX_ID: id, ROOMBOX_DATA_DIR: dataDir, ROOMBOX_CONSOLE: 'off', ROOMBOX_LOG_LEVEL: 'warn', ROOMBOX_ZONE_LIVING_MAX_VOLUME: '100', ...env },
     stdio: 'ignore',
