@@ -4,8 +4,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Socket } from 'node:net';
-import mqtt, { type MqttClient } from 'mqtt';
 import { EventBus } from '../firmware/core/bus.js';
 import { systemClock } from '../firmware/core/clock.js';
 import { createLogger } from '../firmware/core/logger.js';
@@ -14,6 +12,7 @@ import { Topics } from '../firmware/mqtt/topics.js';
 import { SqliteOutbox } from '../firmware/outbox/sqlite-outbox.js';
 import { Database } from '../firmware/store/database.js';
 import { Mosquitto } from '../test/helpers/mosquitto.js';
+import { connect } from './roundtrip.js';
 import { emitRow, printTable, round, type BenchRow } from './stats.js';
 
 const N = Number(process.env.BENCH_OUTBOX_MESSAGES ?? 100_000);
@@ -32,12 +31,6 @@ const until = async (cond: () => boolean, what: string, timeoutMs = 600_000) => 
     await new Promise((r) => setTimeout(r, 2));
   }
 };
-
-async function connect(url: string, id: string): Promise<MqttClient> {
-  const c = await mqtt.connectAsync(url, { clientId: id, reconnectPeriod: 0 });
-  (c as unknown as { stream: Socket }).stream.setNoDelay(true);
-  return c;
-}
 
 /** A QoS 1 subscriber counting what arrives on `topic`, checking seq order when there is one. */
 async function counter(url: string, topic: string) {

@@ -24,8 +24,9 @@ c.on('message', (t, p) => t === 'bench/ping' ? c.publish('bench/pong', p, { qos:
 process.stdout.write('ready\\n');
 `;
 
-async function connect(url: string): Promise<MqttClient> {
-  const c = await mqtt.connectAsync(url, { reconnectPeriod: 0 });
+/** An mqtt.js client with TCP_NODELAY, as every socket in the benchmarks. */
+export async function connect(url: string, clientId?: string): Promise<MqttClient> {
+  const c = await mqtt.connectAsync(url, { reconnectPeriod: 0, ...(clientId ? { clientId } : {}) });
   (c as unknown as { stream: Socket }).stream.setNoDelay(true);
   return c;
 }

@@ -9,6 +9,8 @@ export interface Received {
 /** A message test; `index` is the message's place in `messages` (see ZoneWatch.mark()). */
 export type Match = (m: Received, index: number) => boolean;
 
+let requestIds = 0;
+
 /** A test-side MQTT client that records what it receives and waits for what it expects. */
 export class MqttProbe {
   readonly messages: Received[] = [];
@@ -69,6 +71,14 @@ export class MqttProbe {
 
   async publish(topic: string, payload: string | Buffer, retain = false): Promise<void> {
     await this.client.publishAsync(topic, payload, { qos: 1, retain });
+  }
+
+  /** Runs a console line on `<base>/request`; resolves with the box's `<base>/response`. */
+  async request<T = unknown>(base: string, line: string, timeoutMs = 20_000): Promise<{ ok: boolean; output: string; data: T }> {
+    const id = `probe-${++requestIds}`;
+    const answer = this.next((m) => m.topic === `${base}/response` && JSON.parse(m.payload).id === id, timeoutMs, `response to ${line}`);
+    await this.publish(`${base}/request`, JSON.stringify({ id, line }));
+    return JSON.parse((await answer).payload) as { ok: boolean; output: string; data: T };
   }
 
   async close(): Promise<void> {

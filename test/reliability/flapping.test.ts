@@ -16,15 +16,8 @@ describe('broker flapping: down 2 s, up 3 s', () => {
   let proxy: TcpProxy;
   let probe: MqttProbe;
   let box: BoxProcess;
-  let rid = 0;
-
   /** A console line over P/request (the probe talks to the broker directly, not through the proxy). */
-  const ask = async <T>(line: string): Promise<T> => {
-    const id = `f${++rid}`;
-    const answer = probe.next((m) => m.topic === `${P}/response` && JSON.parse(m.payload).id === id, 20_000, `response to ${line}`);
-    await probe.publish(`${P}/request`, JSON.stringify({ id, line }));
-    return JSON.parse((await answer).payload).data as T;
-  };
+  const ask = async <T>(line: string): Promise<T> => (await probe.request<T>(P, line)).data;
 
   before(async () => {
     await broker.start();

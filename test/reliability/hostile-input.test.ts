@@ -82,15 +82,9 @@ describe('hostile input on every command topic', () => {
   const broker = new Mosquitto();
   let box: BoxProcess;
   let probe: MqttProbe;
-  let rid = 0;
 
   /** Runs a console line over P/request and returns its JSON data. */
-  const ask = async (line: string): Promise<unknown> => {
-    const id = `q${++rid}`;
-    const answer = probe.next((m) => m.topic === `${P}/response` && JSON.parse(m.payload).id === id, 20_000, `response to ${line}`);
-    await probe.publish(`${P}/request`, JSON.stringify({ id, line }));
-    return JSON.parse((await answer).payload).data;
-  };
+  const ask = async (line: string): Promise<unknown> => (await probe.request(P, line)).data;
   /** Every line level and chip register of the sim board, and each zone's state. */
   const hardware = async () => {
     const gpio = (await ask('gpio --json')) as { lines: unknown; sim_chips: unknown };
