@@ -124,6 +124,9 @@ describe('a zone whose Mopidy goes away and comes back (VOLUME_SYNC=player)', ()
     let mark = zone.mark();
     await mopidy.play();
     await zone.state((x) => x.power === 'on' && x.player?.state === 'playing', 'powered up by Mopidy playback', mark);
+    // Its event goes through the outbox and may trail the state: wait for it, so it is not taken
+    // for a flap during the outage below.
+    await zone.event((e) => e.type === 'power_changed' && (e.detail as { to?: string } | undefined)?.to === 'on', 'power_changed to on', mark);
     // The volume a restarted Mopidy comes back with (its mixer_volume): the reconnect changes
     // nothing in Mopidy's own numbers, so only a fresh read can put the zone right.
     mark = zone.mark();
