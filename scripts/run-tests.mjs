@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 // Runs every test/**/*.test.ts through node's test runner with tsx (Node 20's --test has no globs).
 // Optional arguments filter the files by substring: `node scripts/run-tests.mjs zones console`.
+//
+// Nothing may hang the run: node's --test-timeout bounds each file (Node 20 applies it to the
+// file's process as a whole and kills it), and the whole run is bounded too, its process group
+// killed at the deadline, so a test that leaves a child holding the runner's pipes cannot stall CI.
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 
 const root = join(import.meta.dirname, '..');
 const filters = process.argv.slice(2);
@@ -22,12 +26,37 @@ if (chosen.length === 0) {
 }
 // The longest files first (the arm64 bundle, image and boot; the minute of broker flapping), so
 // they overlap the many short ones instead of running alone at the end.
-const SLOW_FIRST = ['test/ship/', 'test/reliability/flapping', 'test/reliability/kill-restart'];
+const SLOW_FIRST = ['test/ship/', 'test/hil/', 'test/reliability/flapping', 'test/reliability/kill-restart'];
 const rank = (f) => {
   const i = SLOW_FIRST.findIndex((s) => f.startsWith(s));
   return i === -1 ? SLOW_FIRST.length : i;
 };
 chosen.sort((a, b) => rank(a) - rank(b));
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...chosen], { cwd: root, stdio: 'inherit' });
-process.exit(r.status ?? 1);
+const fileTimeoutS = Number(process.env.TEST_FILE_TIMEOUT_S ?? 900);
+const runTimeoutS = Number(process.env.TEST_RUN_TIMEOUT_S ?? 3600);
+
+const child = spawn(
+  process.execPath,
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${fileTimeoutS * 1000}`, ...chosen],
+  { cwd: root, stdio: 'inherit', detached: true },
+);
+const killGroup = (signal) => {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    /* already gone */
+  }
+};
+const deadline = setTimeout(() => {
+  console.error(`\nrun-tests: the whole run passed its ${runTimeoutS} s bound; stopping it`);
+  killGroup('SIGTERM');
+  setTimeout(() => killGroup('SIGKILL'), 10_000).unref();
+}, runTimeoutS * 1000);
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => killGroup(sig));
+child.on('exit', (code, signal) => {
+  clearTimeout(deadline);
+  // Anything a killed test file left behind in our group goes with it.
+  killGroup('SIGKILL');
+  process.exit(code ?? (signal ? 1 : 1));
+});
