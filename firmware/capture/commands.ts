@@ -1,5 +1,5 @@
 import type { BoxContext } from '../context.js';
-import { CommandError } from '../core/commands.js';
+import { UserError } from '../core/errors.js';
 import type { SimCard } from '../sim/proc-tree.js';
 import type { CaptureExtension } from './index.js';
 import type { CaptureInput } from './input.js';
@@ -8,9 +8,9 @@ import type { CaptureInput } from './input.js';
 export function registerCaptureCommands(ctx: BoxContext, capture: CaptureExtension): void {
   const find = (name: string | undefined): CaptureInput => {
     const known = [...capture.inputs.keys()].join(', ');
-    if (name === undefined) throw new CommandError(`which input? (inputs: ${known})`);
+    if (name === undefined) throw new UserError(`which input? (inputs: ${known})`);
     const input = capture.inputs.get(name.toLowerCase());
-    if (!input) throw new CommandError(`unknown input '${name.slice(0, 32)}' (inputs: ${known})`);
+    if (!input) throw new UserError(`unknown input '${name.slice(0, 32)}' (inputs: ${known})`);
     return input;
   };
   const describe = (i: CaptureInput) => ({ name: i.name, ...i.state, levels: i.lastLevels ?? null, overruns: i.overruns, failures: i.failures, last_error: i.lastError ?? null });
@@ -21,7 +21,7 @@ export function registerCaptureCommands(ctx: BoxContext, capture: CaptureExtensi
     summary: 'capture inputs: presence, capture, alarm and last levels',
     readOnly: true,
     run(args) {
-      if (args.length > 1) throw new CommandError('usage: input [<input>]');
+      if (args.length > 1) throw new UserError('usage: input [<input>]');
       if (args.length === 1) {
         const d = describe(find(args[0]));
         const lines = [
@@ -41,11 +41,11 @@ export function registerCaptureCommands(ctx: BoxContext, capture: CaptureExtensi
   if (!ctx.profile.simulated) return;
   const unplugged = new Map<string, SimCard>();
   const tree = () => {
-    if (!ctx.simTree) throw new CommandError('the simulated /proc tree is not the box\'s own (ROOMBOX_PROC_ROOT is set): change the fixture tree instead');
+    if (!ctx.simTree) throw new UserError('the simulated /proc tree is not the box\'s own (ROOMBOX_PROC_ROOT is set): change the fixture tree instead');
     return ctx.simTree;
   };
   const oneInput = (args: string[], usage: string) => {
-    if (args.length !== 1) throw new CommandError(`usage: ${usage}`);
+    if (args.length !== 1) throw new UserError(`usage: ${usage}`);
     return find(args[0]);
   };
 
@@ -55,10 +55,10 @@ export function registerCaptureCommands(ctx: BoxContext, capture: CaptureExtensi
     summary: 'sim: feed the input a 1 kHz sine at <dbfs> (-120 to 0) on every channel',
     readOnly: false,
     run(args) {
-      if (args.length !== 2) throw new CommandError('usage: sim tone <input> <dbfs>');
+      if (args.length !== 2) throw new UserError('usage: sim tone <input> <dbfs>');
       const input = find(args[0]);
       const dbfs = Number(args[1]);
-      if (!/^-?\d+(\.\d+)?$/.test(args[1]!) || dbfs < -120 || dbfs > 0) throw new CommandError(`level '${args[1]!.slice(0, 16)}' is not a number from -120 to 0 dBFS`);
+      if (!/^-?\d+(\.\d+)?$/.test(args[1]!) || dbfs < -120 || dbfs > 0) throw new UserError(`level '${args[1]!.slice(0, 16)}' is not a number from -120 to 0 dBFS`);
       capture.simSignals.get(input.name)!.signal = { kind: 'tone', dbfs, hz: 1000 };
       return { text: `${input.name}: 1 kHz sine at ${dbfs} dBFS` };
     },
@@ -82,10 +82,10 @@ export function registerCaptureCommands(ctx: BoxContext, capture: CaptureExtensi
     run(args) {
       const input = oneInput(args, 'sim unplug <input>');
       const t = tree();
-      if (unplugged.has(input.name)) throw new CommandError(`${input.name} is already unplugged`);
+      if (unplugged.has(input.name)) throw new UserError(`${input.name} is already unplugged`);
       const index = input.state.card;
       const card = index === null ? undefined : t.card(index);
-      if (!card) throw new CommandError(`${input.name} has no simulated card plugged in`);
+      if (!card) throw new UserError(`${input.name} has no simulated card plugged in`);
       t.removeCard(card.index);
       unplugged.set(input.name, card);
       capture.simSignals.get(input.name)!.reader?.fail('No such device');
@@ -100,7 +100,7 @@ export function registerCaptureCommands(ctx: BoxContext, capture: CaptureExtensi
     run(args) {
       const input = oneInput(args, 'sim readerror <input>');
       const reader = capture.simSignals.get(input.name)!.reader;
-      if (!reader) throw new CommandError(`${input.name} is not capturing`);
+      if (!reader) throw new UserError(`${input.name} is not capturing`);
       reader.fail('Input/output error');
       return { text: `${input.name}: capture read failed (Input/output error)` };
     },
@@ -114,8 +114,8 @@ export function registerCaptureCommands(ctx: BoxContext, capture: CaptureExtensi
       const input = oneInput(args, 'sim plug <input>');
       const t = tree();
       const card = unplugged.get(input.name);
-      if (!card) throw new CommandError(`${input.name} is not unplugged`);
-      if (t.hasCard(card.index)) throw new CommandError(`card ${card.index} is taken by another card`);
+      if (!card) throw new UserError(`${input.name} is not unplugged`);
+      if (t.hasCard(card.index)) throw new UserError(`card ${card.index} is taken by another card`);
       t.addCard(card);
       unplugged.delete(input.name);
       return { text: `${input.name}: card ${card.index} (${card.id}) plugged in` };

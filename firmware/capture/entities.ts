@@ -36,7 +36,7 @@ export function addInputEntities(ctx: BoxContext, input: InputProfile): void {
     platform: 'sensor',
     config: {
       name: `${label} peak level`,
-      state_topic: ctx.topics.sub(`input/${input.name}/peak`),
+      state_topic: ctx.topics.inputPeak(input.name),
       value_template: '{{ value_json.peak_dbfs | max }}',
       unit_of_measurement: 'dBFS',
       state_class: 'measurement',

@@ -108,7 +108,7 @@ export class CaptureExtension implements Extension {
     if (now - p.since >= PEAK_PERIOD_MS) {
       const payload = JSON.stringify({ ts: r.ts, peak_dbfs: p.max });
       this.peaks.delete(input);
-      if (link.connected) link.publish(topics.sub(`input/${input}/peak`), payload, { qos: 0, retain: false }).catch(() => {});
+      if (link.connected) link.publish(topics.inputPeak(input), payload, { qos: 0, retain: false }).catch(() => {});
     }
   }
 

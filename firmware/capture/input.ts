@@ -1,3 +1,4 @@
+import type { InputState, Levels } from '../api/index.js';
 import type { InputProfile } from '../board/profile.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { EventBus } from '../core/bus.js';
@@ -7,26 +8,9 @@ import type { ResolvedInput } from './match.js';
 import { Meter, type MeterWindow } from './meter.js';
 import type { CaptureSource, SourceFactory } from './source.js';
 
-/** The retained state of an input (CONTRACT section 3), plus the PCM it opens. */
-export interface InputState {
-  present: boolean;
-  capturing: boolean;
-  card: number | null;
-  device: number | null;
-  rate: number;
-  channels: number;
-  format: string;
-  alarm: InputAlarm;
-  pcm: string | null;
-}
-
+export type { InputState };
 /** One level report: P/input/<i>/levels. */
-export interface LevelsReport {
-  ts: string;
-  peak_dbfs: number[];
-  rms_dbfs: number[];
-  clipped: number[];
-}
+export type LevelsReport = Levels;
 
 export interface InputOptions {
   profile: InputProfile;
@@ -201,8 +185,10 @@ export class CaptureInput {
 
   private onAlarm(next: InputAlarm, previous: InputAlarm): void {
     this.st.alarm = next;
-    if (next === 'silence' || next === 'clip') {
-      this.opts.bus.emit('box.event', { type: `alarm_${next}`, input: this.name, detail: next === 'silence' ? { threshold_dbfs: this.opts.silenceDbfs, hold_s: this.opts.silenceS } : { clipped: this.lastLevels?.clipped } });
+    if (next === 'silence') {
+      this.opts.bus.emit('box.event', { type: 'alarm_silence', input: this.name, detail: { threshold_dbfs: this.opts.silenceDbfs, hold_s: this.opts.silenceS } });
+    } else if (next === 'clip') {
+      this.opts.bus.emit('box.event', { type: 'alarm_clip', input: this.name, detail: { clipped: this.lastLevels?.clipped } });
     } else if (next === null && previous !== null) {
       this.opts.bus.emit('box.event', { type: 'alarm_cleared', input: this.name, detail: { alarm: previous } });
     }

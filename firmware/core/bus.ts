@@ -1,24 +1,18 @@
 import { EventEmitter } from 'node:events';
+import type { BoxEventInput } from '../api/events.js';
+
+export type { BoxEventInput };
 
 /**
  * Facts announced on the bus. Modules add their own entries by declaration merging:
  *   declare module '../core/bus.js' { interface BusEvents { 'zone.changed': ZoneState } }
  */
 export interface BusEvents {
-  /** A box event for P/event: the publisher gives it seq and ts (if absent) and queues it. */
+  /** A box event for P/event (one of the API's event types): the publisher gives it seq and ts (if absent). */
   'box.event': BoxEventInput;
   /** The MQTT link came up; retained state and discovery are republished. */
   'mqtt.connected': { reconnects: number };
   'mqtt.disconnected': { reason: string };
-}
-
-export interface BoxEventInput {
-  type: string;
-  zone?: string;
-  input?: string;
-  detail?: unknown;
-  /** ISO time of the fact; defaults to the moment it is announced. */
-  ts?: string;
 }
 
 type Listener<T> = (payload: T) => void;

@@ -1,3 +1,5 @@
+import { UserError } from './errors.js';
+
 /**
  * One registry of commands, served by every transport (serial console, stdio, MQTT P/request).
  * Extensions register their own commands; `help` is generated from the definitions.
@@ -21,6 +23,8 @@ export interface CommandDef {
   /** Argument synopsis after the words, e.g. '<zone> on|off'. */
   args?: string;
   summary: string;
+  /** More lines of the same command for help, each with its own summary (a control's setting, say). */
+  forms?: { args: string; summary: string }[];
   /** A read-only command changes nothing and accepts --json. */
   readOnly: boolean;
   run(args: string[], ctx: CommandContext): Promise<CommandOutput> | CommandOutput;
@@ -31,9 +35,6 @@ export interface CommandResult {
   output: string;
   data?: unknown;
 }
-
-/** Thrown by handlers for a user error: the message is shown as `error: <message>`. */
-export class CommandError extends Error {}
 
 export const MAX_LINE_BYTES = 1024;
 
@@ -81,7 +82,8 @@ export class CommandRegistry {
       if (json) return { ok: true, output: JSON.stringify(out.data ?? { text: out.text }), data: out.data };
       return { ok: true, output: out.text, data: out.data };
     } catch (err) {
-      const msg = err instanceof Error ? err.message : String(err);
+      // A UserError is the user's to fix; anything else is ours, shown the same way.
+      const msg = err instanceof UserError ? err.message : err instanceof Error ? err.message : String(err);
       const output = `error: ${msg}`;
       return json ? { ok: false, output: JSON.stringify({ error: msg }) } : { ok: false, output };
     }
@@ -90,6 +92,33 @@ export class CommandRegistry {
   usage(def: CommandDef): string {
     return [...def.words, ...(def.args ? [def.args] : [])].join(' ');
   }
+
+  /** Help lines, each within `width` columns: the usage, then the summary beside it or wrapped below it. */
+  help(defs: readonly CommandDef[], width = 80): string[] {
+    const entries = defs.flatMap((d) => [
+      { usage: this.usage(d), summary: d.summary },
+      ...(d.forms ?? []).map((f) => ({ usage: `${d.words.join(' ')} ${f.args}`, summary: f.summary })),
+    ]);
+    const column = Math.min(28, Math.max(...entries.map((e) => e.usage.length)) + 2);
+    return entries.flatMap((e) => {
+      if (e.usage.length + 2 <= column) return wrap(e.summary, width - column).map((l, i) => (i === 0 ? e.usage.padEnd(column) : ' '.repeat(column)) + l);
+      return [e.usage, ...wrap(e.summary, width - column).map((l) => ' '.repeat(column) + l)];
+    });
+  }
+}
+
+/** Breaks text into lines of at most `width` characters at spaces (a longer word stands alone). */
+export function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line || lines.length === 0) lines.push(line);
+  return lines;
 }
 
 export function tokenize(line: string): string[] {

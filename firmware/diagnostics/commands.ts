@@ -1,16 +1,18 @@
+import type { PublishedEvent } from '../api/index.js';
 import { redactedConfig } from '../config/load.js';
-import { CommandError, type CommandRegistry } from '../core/commands.js';
+import type { CommandRegistry } from '../core/commands.js';
+import { UserError } from '../core/errors.js';
 import type { BoxContext } from '../context.js';
 
 function count(arg: string | undefined, fallback: number, max: number): number {
   if (arg === undefined) return fallback;
-  if (!/^\d+$/.test(arg)) throw new CommandError(`expected a count 1-${max}, got '${arg}'`);
+  if (!/^\d+$/.test(arg)) throw new UserError(`expected a count 1-${max}, got '${arg}'`);
   return Math.min(max, Math.max(1, Number(arg)));
 }
 
-function retainedJson(ctx: BoxContext, topic: string): Record<string, unknown> | null {
-  const raw = ctx.retained.get(topic);
-  return raw ? (JSON.parse(raw) as Record<string, unknown>) : null;
+function eventLine(e: PublishedEvent): string {
+  const about = 'zone' in e ? ` zone=${e.zone}` : 'input' in e ? ` input=${e.input}` : '';
+  return `${e.seq} ${e.ts} ${e.type}${about}${'detail' in e ? ` ${JSON.stringify(e.detail)}` : ''}`;
 }
 
 /** The box-wide diagnostics commands of CONTRACT section 6 (features register their own). */
@@ -25,11 +27,10 @@ export function registerDiagnostics(ctx: BoxContext, startedAt: number): void {
     readOnly: true,
     run: ([word]) => {
       const defs = r.list().filter((d) => !word || d.words[0] === word);
-      if (defs.length === 0) throw new CommandError(`unknown command '${word}' (try 'help')`);
-      const width = Math.max(...defs.map((d) => r.usage(d).length));
+      if (defs.length === 0) throw new UserError(`unknown command '${word}' (try 'help')`);
       return {
-        text: defs.map((d) => `${r.usage(d).padEnd(width)}  ${d.summary}`).join('\n') + (word ? '' : '\nread commands take --json'),
-        data: defs.map((d) => ({ usage: r.usage(d), summary: d.summary, readOnly: d.readOnly })),
+        text: [...r.help(defs), ...(word ? [] : ['read commands take --json'])].join('\n'),
+        data: defs.map((d) => ({ usage: r.usage(d), summary: d.summary, readOnly: d.readOnly, forms: d.forms ?? [] })),
       };
     },
   });
@@ -79,7 +80,7 @@ export function registerDiagnostics(ctx: BoxContext, startedAt: number): void {
     run: ([n]) => {
       const events = ctx.publisher.recentEvents(count(n, 10, 200));
       return {
-        text: events.map((e) => `${e.seq} ${e.ts} ${e.type}${e.zone ? ` zone=${e.zone}` : ''}${e.input ? ` input=${e.input}` : ''}${e.detail !== undefined ? ` ${JSON.stringify(e.detail)}` : ''}`).join('\n') || '(no events yet)',
+        text: events.map(eventLine).join('\n') || '(no events yet)',
         data: events,
       };
     },
@@ -111,8 +112,8 @@ export function registerDiagnostics(ctx: BoxContext, startedAt: number): void {
     summary: 'everything at a glance: version, uptime, board, broker, zones, inputs, outbox, errors',
     readOnly: true,
     run: () => {
-      const zones = Object.fromEntries(ctx.profile.zones.map((z) => [z.name, retainedJson(ctx, ctx.topics.zoneState(z.name))]));
-      const inputs = Object.fromEntries(ctx.profile.inputs.map((i) => [i.name, retainedJson(ctx, ctx.topics.inputState(i.name))]));
+      const zones = Object.fromEntries(ctx.profile.zones.map((z) => [z.name, ctx.retained.value(ctx.topics.zoneState(z.name)) ?? null]));
+      const inputs = Object.fromEntries(ctx.profile.inputs.map((i) => [i.name, ctx.retained.value(ctx.topics.inputState(i.name)) ?? null]));
       const errors = ctx.logRing
         .last(200)
         .map((l) => JSON.parse(l) as { level: string; time: string; msg: string })

@@ -1,3 +1,5 @@
+import type { Platform } from '../controls/control.js';
+import type { Component } from '../controls/ha-entities.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { Extension } from '../core/extension.js';
 import type { Logger } from '../core/logger.js';
@@ -6,15 +8,7 @@ import type { RetainedState } from './retained.js';
 import type { CommandRouter } from './router.js';
 import type { Topics } from './topics.js';
 
-export type Platform = 'switch' | 'number' | 'select' | 'binary_sensor' | 'sensor' | 'button';
-
-/** One Home Assistant entity of the box. `config` holds the platform's options (without p and unique_id). */
-export interface Component {
-  /** Unique within the box; unique_id becomes roombox_<id>_<key>. */
-  key: string;
-  platform: Platform;
-  config: Record<string, unknown>;
-}
+export type { Component, Platform };
 
 export interface DeviceInfo {
   id: string;

@@ -5,7 +5,8 @@ import type { Logger } from '../core/logger.js';
 import type { EventBus } from '../core/bus.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { errorMessage } from '../core/controller.js';
-import { backoffDelay } from './backoff.js';
+import type { PublishPort } from '../core/publish-port.js';
+import { backoffDelay } from '../core/backoff.js';
 import type { Topics } from './topics.js';
 
 export interface LinkOptions {
@@ -19,14 +20,24 @@ export interface LinkOptions {
   keyFile?: string;
 }
 
-export type MessageHandler = (topic: string, payload: Buffer) => void;
+/** What the box needs to know of an inbound message besides topic and payload. */
+export interface InboundMeta {
+  /** Delivered as a retained message (on subscribe; with MQTT 5 also live, retain-as-published). */
+  retain: boolean;
+  /** MQTT 5 request/response: where the answer goes, and what to echo with it. */
+  responseTopic?: string;
+  correlationData?: Buffer;
+}
+
+export type MessageHandler = (topic: string, payload: Buffer, meta: InboundMeta) => void;
+
 
 /**
  * The one connection to the broker: last will, reconnect with backoff and jitter (our own timer,
  * not mqtt.js's fixed period), TCP_NODELAY on every connect, resubscribe, and a `connected` bus
  * event so retained state is republished.
  */
-export class MqttLink {
+export class MqttLink implements PublishPort {
   private client?: MqttClient;
   private readonly subscriptions = new Set<string>();
   private handlers: MessageHandler[] = [];
@@ -61,10 +72,19 @@ export class MqttLink {
     this.handlers.push(handler);
   }
 
+  get protocolVersion(): 4 | 5 {
+    return this.opts.version;
+  }
+
   /** Subscribes now if connected, and again on every reconnect. */
   subscribe(topic: string): void {
     this.subscriptions.add(topic);
-    if (this.connected) this.client!.subscribe(topic, { qos: 1 });
+    if (this.connected) this.client!.subscribe(topic, this.subscribeOptions());
+  }
+
+  /** MQTT 5: not our own messages back, and a retained publish keeps its retain flag live too. */
+  private subscribeOptions() {
+    return this.opts.version === 5 ? { qos: 1 as const, nl: true, rap: true } : { qos: 1 as const };
   }
 
   start(): void {
@@ -96,13 +116,17 @@ export class MqttLink {
       this.connectedSince = this.clock.now();
       this.lastError = undefined;
       this.log.info({ url: redactUrl(o.url) }, 'mqtt connected');
-      for (const t of this.subscriptions) client.subscribe(t, { qos: 1 });
+      for (const t of this.subscriptions) client.subscribe(t, this.subscribeOptions());
       this.bus.emit('mqtt.connected', { reconnects: this.reconnects });
     });
-    client.on('message', (topic, payload) => {
+    client.on('message', (topic, payload, packet) => {
+      const props = packet.properties;
+      const meta: InboundMeta = { retain: packet.retain === true };
+      if (props?.responseTopic) meta.responseTopic = props.responseTopic;
+      if (props?.correlationData) meta.correlationData = Buffer.from(props.correlationData);
       for (const h of this.handlers) {
         try {
-          h(topic, payload);
+          h(topic, payload, meta);
         } catch (err) {
           this.log.error({ topic, err: errorMessage(err) }, 'message handler failed');
         }

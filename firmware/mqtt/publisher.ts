@@ -1,17 +1,11 @@
+import type { PublishedEvent, Telemetry } from '../api/index.js';
 import type { BoxEventInput, EventBus } from '../core/bus.js';
 import type { Clock } from '../core/clock.js';
 import type { Extension } from '../core/extension.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { Topics } from './topics.js';
 
-export interface PublishedEvent {
-  seq: number;
-  ts: string;
-  type: string;
-  zone?: string;
-  input?: string;
-  detail?: unknown;
-}
+export type { PublishedEvent };
 
 /**
  * The one place P/event and P/telemetry are published from: every message goes through the
@@ -39,17 +33,15 @@ export class Publisher implements Extension {
   }
 
   event(e: BoxEventInput): number {
-    const body: Omit<PublishedEvent, 'seq'> = { ts: e.ts ?? new Date(this.clock.now()).toISOString(), type: e.type };
-    if (e.zone !== undefined) body.zone = e.zone;
-    if (e.input !== undefined) body.input = e.input;
-    if (e.detail !== undefined) body.detail = e.detail;
+    const { ts, ...fields } = e;
+    const body = { ts: ts ?? new Date(this.clock.now()).toISOString(), ...fields };
     const seq = this.outbox.add(this.topics.event, body);
-    this.recent.push({ seq, ...body });
+    this.recent.push({ seq, ...body } as PublishedEvent);
     if (this.recent.length > this.recentCapacity) this.recent.shift();
     return seq;
   }
 
-  telemetry(body: Record<string, unknown>): number {
+  telemetry(body: Omit<Telemetry, 'seq' | 'ts'>): number {
     return this.outbox.add(this.topics.telemetry, { ts: new Date(this.clock.now()).toISOString(), ...body });
   }
 

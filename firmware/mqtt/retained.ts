@@ -1,4 +1,4 @@
-import type { EventBus } from '../core/bus.js';
+import type { Payload, Topic, TopicKey } from '../api/topics.js';
 import type { Logger } from '../core/logger.js';
 import type { MqttLink } from './link.js';
 
@@ -14,7 +14,7 @@ export class RetainedState {
     private readonly log: Logger,
   ) {}
 
-  set(topic: string, value: object | string): void {
+  set<K extends TopicKey>(topic: Topic<K>, value: Payload<K>): void {
     const payload = typeof value === 'string' ? value : JSON.stringify(value);
     if (this.values.get(topic) === payload) return;
     this.values.set(topic, payload);
@@ -23,6 +23,13 @@ export class RetainedState {
 
   get(topic: string): string | undefined {
     return this.values.get(topic);
+  }
+
+  /** The current value of a retained topic, decoded. */
+  value<K extends TopicKey>(topic: Topic<K>): Payload<K> | undefined {
+    const raw = this.values.get(topic);
+    if (raw === undefined) return undefined;
+    return (typeof raw === 'string' && raw.startsWith('{') ? JSON.parse(raw) : raw) as Payload<K>;
   }
 
   /** Publishes every value; resolves when the broker acknowledged them all. */

@@ -1,34 +1,38 @@
 import type { EventBus } from '../core/bus.js';
 import type { Clock } from '../core/clock.js';
+import { UserError } from '../core/errors.js';
 import type { Extension } from '../core/extension.js';
 import type { Logger } from '../core/logger.js';
-import type { MqttLink } from './link.js';
+import type { InboundMeta, MqttLink } from './link.js';
 import type { Topics } from './topics.js';
-
-/** Thrown by a command handler: the command changes nothing and yields one P/error. */
-export class CommandRejected extends Error {}
 
 export const MAX_INBOUND_BYTES = 64 * 1024;
 const ERROR_PAYLOAD_BYTES = 256;
 
 /** `params` are the values of the `+` levels of the route, in order. */
-export type RouteHandler = (payload: Buffer, params: string[], topic: string) => void | Promise<void>;
+export type RouteHandler = (payload: Buffer, params: string[], msg: { topic: string } & InboundMeta) => void | Promise<void>;
 
 interface Route {
-  pattern: string;
   parts: string[];
   handler: RouteHandler;
 }
 
 /**
- * The one inbound door for commands on MQTT. Routes are patterns under P (`zone/+/set`);
- * every rejected payload (too large, malformed, wrong type, out of range, unknown target)
- * yields exactly one P/error and one `command_rejected` event, and changes nothing.
+ * The one inbound door for commands on MQTT. Routes are patterns under P (`zone/+/set`).
+ * - Commands run one at a time in arrival order, so a client's answers (P/response, P/error,
+ *   the state a command changes) go out in the order it sent the commands.
+ * - A command that arrives retained is not obeyed: it is cleared on the broker and reported.
+ * - A rejected command (a UserError, too large) changes nothing and yields exactly one P/error
+ *   and one `command_rejected` event.
  */
 export class CommandRouter implements Extension {
   readonly name = 'command-router';
   private readonly routes: Route[] = [];
   private readonly external = new Map<string, (topic: string, payload: Buffer) => void>();
+  /** Topics whose retained command we cleared; the empty message coming back is ours (MQTT 3.1.1). */
+  private readonly clearing = new Set<string>();
+  private queue: Promise<void> = Promise.resolve();
+  private started = false;
   rejected = 0;
 
   constructor(
@@ -39,11 +43,9 @@ export class CommandRouter implements Extension {
     private readonly log: Logger,
   ) {}
 
-  private started = false;
-
   /** Adds a command route under P. */
   route(pattern: string, handler: RouteHandler): void {
-    this.routes.push({ pattern, parts: pattern.split('/'), handler });
+    this.routes.push({ parts: pattern.split('/'), handler });
     if (this.started) this.link.subscribe(this.topics.sub(pattern));
   }
 
@@ -55,34 +57,51 @@ export class CommandRouter implements Extension {
 
   start(): void {
     this.started = true;
-    for (const r of this.routes) this.link.subscribe(this.topics.sub(r.pattern));
+    for (const r of this.routes) this.link.subscribe(this.topics.sub(r.parts.join('/')));
     for (const t of this.external.keys()) this.link.subscribe(t);
-    this.link.onMessage((topic, payload) => void this.dispatch(topic, payload));
+    this.link.onMessage((topic, payload, meta) => void this.dispatch(topic, payload, meta));
   }
 
   stop(): void {}
 
-  async dispatch(topic: string, payload: Buffer): Promise<void> {
+  /** Queues one inbound message; resolves when it has been handled. */
+  dispatch(topic: string, payload: Buffer, meta: InboundMeta = { retain: false }): Promise<void> {
     const ext = this.external.get(topic);
-    if (ext) return ext(topic, payload);
+    if (ext) return Promise.resolve(ext(topic, payload));
+    const run = this.queue.then(() => this.handle(topic, payload, meta));
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private async handle(topic: string, payload: Buffer, meta: InboundMeta): Promise<void> {
     const prefix = `${this.topics.base}/`;
     if (!topic.startsWith(prefix)) return;
     const levels = topic.slice(prefix.length).split('/');
     for (const r of this.routes) {
       const params = match(r.parts, levels);
       if (!params) continue;
+      if (payload.length === 0 && (meta.retain || this.clearing.delete(topic))) return;
+      if (meta.retain) return this.clearRetained(topic);
       if (payload.length > MAX_INBOUND_BYTES) {
         return this.reject(topic, payload, `payload of ${payload.length} bytes exceeds the ${MAX_INBOUND_BYTES}-byte limit`);
       }
       try {
-        await r.handler(payload, params, topic);
+        await r.handler(payload, params, { topic, ...meta });
       } catch (err) {
-        if (err instanceof CommandRejected) return this.reject(topic, payload, err.message);
+        if (err instanceof UserError) return this.reject(topic, payload, err.message);
         this.log.error({ topic, err: (err as Error).message }, 'command failed');
         return this.reject(topic, payload, `command failed: ${(err as Error).message}`);
       }
       return;
     }
+  }
+
+  /** A retained command (a retained slider, say) would be obeyed again on every reconnect: remove it. */
+  private clearRetained(topic: string): void {
+    this.log.warn({ topic }, 'retained command ignored and cleared');
+    if (this.link.protocolVersion === 4) this.clearing.add(topic);
+    this.link.publish(topic, '', { qos: 1, retain: true }).catch((err: Error) => this.log.warn({ topic, err: err.message }, 'could not clear a retained command'));
+    this.bus.emit('box.event', { type: 'retained_command_cleared', detail: { topic } });
   }
 
   /** Publishes the one P/error for a rejected command. */
@@ -104,18 +123,4 @@ function match(pattern: string[], levels: string[]): string[] | undefined {
     else if (pattern[i] !== levels[i]) return undefined;
   }
   return params;
-}
-
-/** Parses a JSON object payload or rejects the command. */
-export function parseJsonObject(payload: Buffer): Record<string, unknown> {
-  const text = payload.toString('utf8').trim();
-  if (text.length === 0) throw new CommandRejected('empty payload');
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new CommandRejected('payload is not valid JSON');
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new CommandRejected('payload must be a JSON object');
-  return value as Record<string, unknown>;
 }

@@ -1,7 +1,7 @@
 import type { BoxEventInput, EventBus } from '../core/bus.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import type { MqttLink } from '../mqtt/link.js';
+import type { PublishPort } from '../core/publish-port.js';
 import type { Database } from '../store/database.js';
 import { serialise, type Outbox, type OutboxStats } from './outbox.js';
 
@@ -68,7 +68,7 @@ export class SqliteOutbox implements Outbox {
 
   constructor(
     private readonly database: () => Database,
-    private readonly link: MqttLink,
+    private readonly link: PublishPort,
     private readonly bus: EventBus,
     private readonly clock: Clock,
     private readonly log: Logger,

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from '../core/clock.js';
-import { backoffDelay } from '../mqtt/backoff.js';
+import { backoffDelay } from '../core/backoff.js';
 import { DISCONNECTED, sameState, type PlayerEvents, type PlayerState } from './player.js';
 
 export interface PlayerOptions {

@@ -1,79 +1,33 @@
 import type { BoxContext } from '../context.js';
-import { CommandError } from '../core/commands.js';
+import { installControls } from '../controls/install.js';
+import { findTarget } from '../controls/mqtt-routes.js';
+import { UserError } from '../core/errors.js';
 import type { TimerHandle } from '../core/clock.js';
 import { formatEntry } from '../hal/hardware-log.js';
 import { I2cError } from '../hal/i2c/errors.js';
 import { runningStatus } from '../sim/proc-tree.js';
+import type { BoardHardware } from './hardware.js';
 import type { ZonesExtension } from './index.js';
-import { ZoneChipError, ZoneFaultError, type Zone, type ZoneState } from './zone.js';
+import type { ZoneListing } from '../api/zone.js';
+import type { Zone, ZoneState } from './zone.js';
 
-type ShownState = ZoneState & { chip_error: string | null };
-const line = (name: string, s: ShownState) =>
-  `${name.padEnd(10)} power ${s.power.padEnd(7)} mode ${s.mode.padEnd(6)} ${(s.playing ? 'playing' : 'idle').padEnd(7)} volume ${String(s.volume).padStart(3)}/${s.max_volume}${s.volume_db === null ? '' : ` (${s.volume_db} dB)`}${s.mute ? ' muted' : ''}${s.fault ? ' FAULT' : ''}${s.chip_error ? ` (chip not answering: ${s.chip_error})` : ''}`;
-const shown = (z: Zone): ShownState => ({ ...z.state, chip_error: z.chipProblem });
+/** One zone on one console line. */
+export const zoneLine = (name: string, s: ZoneState & { chip_error: string | null }) =>
+  `${name.padEnd(10)} power ${s.power.padEnd(7)} mode ${s.mode.padEnd(6)} ${(s.playing ? 'playing' : 'idle').padEnd(7)} volume ${String(s.volume).padStart(3)}/${s.max_volume}${s.volume_db === null ? '' : ` (${s.volume_db} dB)`}${s.mute ? ' muted' : ''}${s.fault ? ' FAULT' : ''}${s.chip_error ? `\n${' '.repeat(11)}chip not answering: ${s.chip_error}` : ''}`;
+/** A zone as `zone --json` lists it. */
+export const zoneListing = (z: Zone): ZoneListing => ({ name: z.name, ...z.state, chip_error: z.chipProblem });
 
-/** `zone ...`, `gpio`, `i2c scan <bus>`, and on the sim board `sim play|fault|chip <zone> ...`. */
-export function registerZoneCommands(ctx: BoxContext, ext: ZonesExtension): void {
-  const find = (name: string | undefined): Zone => {
-    const known = [...ext.zones.keys()].join(', ') || 'none';
-    if (name === undefined) throw new CommandError(`which zone? (zones: ${known})`);
-    const zone = ext.zones.get(name.toLowerCase());
-    if (!zone) throw new CommandError(`unknown zone '${name.slice(0, 32)}' (zones: ${known})`);
-    return zone;
-  };
-  const onOff = (v: string | undefined, usage: string): boolean => {
-    const t = v?.toLowerCase();
-    if (t !== 'on' && t !== 'off') throw new CommandError(`usage: ${usage}`);
-    return t === 'on';
-  };
-  const fault = async <T>(p: Promise<T>): Promise<T> => {
-    try {
-      return await p;
-    } catch (err) {
-      if (err instanceof ZoneFaultError || err instanceof ZoneChipError) throw new CommandError(err.message);
-      throw err;
-    }
-  };
-
-  ctx.commands.register({
-    words: ['zone'],
-    args: '[<zone> [power on|off|auto | volume <0-100> | mute on|off]]',
-    summary: 'amplifier zones: state, power, volume, mute',
-    // Reading is the common case; the changing forms refuse --json themselves.
-    readOnly: true,
-    async run(args, cc) {
-      if (args.length === 0) {
-        const all = [...ext.zones.values()].map((z) => ({ name: z.name, ...shown(z) }));
-        return { text: all.map((z) => line(z.name, z)).join('\n') || 'no zones', data: all };
+/** `zone` (derived from the zone controls), `gpio` and `i2c scan <bus>`. */
+export function registerZoneCommands(ctx: BoxContext, ext: ZonesExtension, hw: BoardHardware): { addEntities(name: string, stateTopic: string): void } {
+  const controls = installControls(ctx, ext.feature, {
+    summary: 'amplifier zones: state (all, or one)',
+    run: (one) => {
+      if (one) {
+        const data = zoneListing(one.value);
+        return { text: zoneLine(one.name, data), data };
       }
-      const zone = find(args[0]);
-      if (args.length === 1) {
-        const data = { name: zone.name, ...shown(zone) };
-        return { text: line(zone.name, data), data };
-      }
-      if (cc.json) throw new CommandError(`'zone ${args[1]}' changes the box and takes no --json`);
-      const [, what, value, ...rest] = args;
-      if (rest.length) throw new CommandError(`usage: zone <zone> power on|off|auto | volume <0-100> | mute on|off`);
-      switch (what?.toLowerCase()) {
-        case 'power': {
-          const p = value?.toLowerCase();
-          if (p !== 'on' && p !== 'off' && p !== 'auto') throw new CommandError('usage: zone <zone> power on|off|auto');
-          await fault(zone.setPower(p));
-          break;
-        }
-        case 'volume': {
-          if (value === undefined || !/^\d+$/.test(value) || Number(value) > 100) throw new CommandError(`volume '${(value ?? '').slice(0, 16)}' is not a whole number 0-100`);
-          const applied = await fault(zone.setVolume(Number(value)));
-          if (applied < Number(value)) return { text: `${line(zone.name, shown(zone))}\n(capped at ${applied})` };
-          break;
-        }
-        case 'mute':
-          await fault(zone.setMute(onOff(value, 'zone <zone> mute on|off')));
-          break;
-        default:
-          throw new CommandError(`usage: zone <zone> power on|off|auto | volume <0-100> | mute on|off`);
-      }
-      return { text: line(zone.name, shown(zone)) };
+      const all = [...ext.zones.values()].map(zoneListing);
+      return { text: all.map((z) => zoneLine(z.name, z)).join('\n') || 'no zones', data: all };
     },
   });
 
@@ -82,7 +36,6 @@ export function registerZoneCommands(ctx: BoxContext, ext: ZonesExtension): void
     summary: 'GPIO lines of every zone and the recent hardware log (line changes, register writes)',
     readOnly: true,
     run() {
-      const hw = ext.hardware!;
       const lines = hw.lines.map((l) => {
         let value: number | null = null;
         try {
@@ -110,20 +63,30 @@ export function registerZoneCommands(ctx: BoxContext, ext: ZonesExtension): void
     summary: 'addresses that acknowledge on an I2C bus',
     readOnly: true,
     run(args) {
-      if (args.length !== 1 || !/^\d+$/.test(args[0]!)) throw new CommandError('usage: i2c scan <bus>');
+      if (args.length !== 1 || !/^\d+$/.test(args[0]!)) throw new UserError('usage: i2c scan <bus>');
       const n = Number(args[0]);
       try {
-        const found = ext.hardware!.bus(n).scan();
+        const found = hw.bus(n).scan();
         const hex = found.map((a) => `0x${a.toString(16).padStart(2, '0')}`);
         return { text: found.length ? `bus ${n}: ${hex.join(' ')}` : `bus ${n}: nothing answers`, data: { bus: n, addresses: found } };
       } catch (err) {
-        if (err instanceof I2cError) throw new CommandError(err.message);
+        if (err instanceof I2cError) throw new UserError(err.message);
         throw err;
       }
     },
   });
 
-  if (!ctx.profile.simulated) return;
+  return controls;
+}
+
+/** On the sim board: `sim play|fault|chip <zone> ...`. */
+export function registerZoneSimCommands(ctx: BoxContext, ext: ZonesExtension, hw: BoardHardware): void {
+  const find = (name: string | undefined): Zone => findTarget(ext.feature, name);
+  const onOff = (v: string | undefined, usage: string): boolean => {
+    const t = v?.toLowerCase();
+    if (t !== 'on' && t !== 'off') throw new UserError(`usage: ${usage}`);
+    return t === 'on';
+  };
   const players = new Map<string, { timer?: TimerHandle; hwPtr: number }>();
   ctx.commands.register({
     words: ['sim', 'play'],
@@ -131,13 +94,13 @@ export function registerZoneCommands(ctx: BoxContext, ext: ZonesExtension): void
     summary: "sim: the zone's playback stream runs with an advancing hw_ptr (on) or stalls (off)",
     readOnly: false,
     run(args) {
-      if (args.length !== 2) throw new CommandError('usage: sim play <zone> on|off');
+      if (args.length !== 2) throw new UserError('usage: sim play <zone> on|off');
       const zone = find(args[0]);
       const on = onOff(args[1], 'sim play <zone> on|off');
       const tree = ctx.simTree;
-      if (!tree) throw new CommandError("the /proc tree is not the box's own (ROOMBOX_PROC_ROOT is set): write the fixture tree instead");
+      if (!tree) throw new UserError("the /proc tree is not the box's own (ROOMBOX_PROC_ROOT is set): write the fixture tree instead");
       const pb = ext.profiles.get(zone.name)!.playback;
-      if (typeof pb.card !== 'number') throw new CommandError(`zone ${zone.name} names its card by id; sim play needs a card number`);
+      if (typeof pb.card !== 'number') throw new UserError(`zone ${zone.name} names its card by id; sim play needs a card number`);
       const card = pb.card;
       const p = players.get(zone.name) ?? { hwPtr: 0 };
       players.set(zone.name, p);
@@ -166,24 +129,24 @@ export function registerZoneCommands(ctx: BoxContext, ext: ZonesExtension): void
     readOnly: false,
     run(args) {
       const usage = 'usage: sim fault <zone> on|off|chatter [<period-ms> [<toggles>]]';
-      if (args.length < 2) throw new CommandError(usage);
+      if (args.length < 2) throw new UserError(usage);
       const zone = find(args[0]);
       const what = args[1]!.toLowerCase();
       const spec = ext.profiles.get(zone.name)!.gpio.fault;
-      if (!spec) throw new CommandError(`zone ${zone.name} has no fault line`);
+      if (!spec) throw new UserError(`zone ${zone.name} has no fault line`);
       const activeLevel = spec.active === 'high' ? 1 : 0;
       const rest = (1 - activeLevel) as 0 | 1;
-      const lines = ext.hardware!.sim!.lines;
+      const lines = hw.sim!.lines;
       chatters.get(zone.name)?.();
       chatters.delete(zone.name);
       if (what === 'chatter') {
-        if (args.length > 4) throw new CommandError(usage);
+        if (args.length > 4) throw new UserError(usage);
         const [periodMs, toggles] = [args[2] ?? '5', args[3] ?? '400'].map((v) => (/^\d+$/.test(v) ? Number(v) : NaN));
-        if (!(periodMs! >= 1 && periodMs! <= 1000) || !(toggles! >= 1 && toggles! <= 100_000)) throw new CommandError('period-ms is 1-1000 and toggles 1-100000');
+        if (!(periodMs! >= 1 && periodMs! <= 1000) || !(toggles! >= 1 && toggles! <= 100_000)) throw new UserError('period-ms is 1-1000 and toggles 1-100000');
         chatters.set(zone.name, lines.chatter(spec.line, { clock: ctx.clock, periodMs: periodMs!, toggles: toggles!, rest }));
         return { text: `${zone.name}: fault line BCM ${spec.line} toggles every ${periodMs} ms, ${toggles} times, then is released` };
       }
-      if (args.length !== 2) throw new CommandError(usage);
+      if (args.length !== 2) throw new UserError(usage);
       const on = onOff(what, usage.slice('usage: '.length));
       lines.inject(spec.line, on ? activeLevel : rest);
       return { text: `${zone.name}: fault line BCM ${spec.line} ${on ? 'active' : 'released'}` };
@@ -200,11 +163,11 @@ export function registerZoneCommands(ctx: BoxContext, ext: ZonesExtension): void
     readOnly: false,
     run(args) {
       const usage = 'usage: sim chip <zone> eio|nack|ok';
-      if (args.length !== 2) throw new CommandError(usage);
+      if (args.length !== 2) throw new UserError(usage);
       const zone = find(args[0]);
       const { bus, address, chip } = ext.profiles.get(zone.name)!.amp;
-      if (bus === undefined || address === undefined) throw new CommandError(`zone ${zone.name} has no I2C chip (${chip})`);
-      const sim = ext.hardware!.sim!;
+      if (bus === undefined || address === undefined) throw new UserError(`zone ${zone.name} has no I2C chip (${chip})`);
+      const sim = hw.sim!;
       const where = `${chip} at 0x${address.toString(16)} on bus ${bus}`;
       switch (args[1]!.toLowerCase()) {
         case 'eio':
@@ -214,11 +177,11 @@ export function registerZoneCommands(ctx: BoxContext, ext: ZonesExtension): void
           sim.chipStops(bus, address, 'EREMOTEIO');
           return { text: `${zone.name}: ${where} acknowledges nothing (EREMOTEIO)` };
         case 'ok':
-          if (sim.i2c.answering(bus, address)) throw new CommandError(`${zone.name}: ${where} is answering already`);
+          if (sim.i2c.answering(bus, address)) throw new UserError(`${zone.name}: ${where} is answering already`);
           sim.chipReturns(bus, address);
           return { text: `${zone.name}: ${where} answers again, from its reset state` };
         default:
-          throw new CommandError(usage);
+          throw new UserError(usage);
       }
     },
   });

@@ -1,12 +1,14 @@
 import type { ZoneProfile } from '../board/profile.js';
 import type { AmpChip } from '../chips/amp-chip.js';
 import type { BoxContext } from '../context.js';
+import type { BoxEventInput } from '../core/bus.js';
 import type { Extension } from '../core/extension.js';
 import { formatEntry } from '../hal/hardware-log.js';
-import { registerZoneCommands } from './commands.js';
+import { registerZoneCommands, registerZoneSimCommands, zoneLine, zoneListing } from './commands.js';
+import type { ControlFeature } from '../controls/control.js';
 import { addZoneEntities } from './entities.js';
 import { BoardHardware } from './hardware.js';
-import { routeZoneCommands } from './mqtt.js';
+import { ZONE_CONTROLS } from './controls.js';
 import { PlaybackDetector, ProcPlaybackSource } from './playback.js';
 import { ZonePlayerLink } from './player-link.js';
 import { Zone } from './zone.js';
@@ -25,6 +27,15 @@ export class ZonesExtension implements Extension {
   readonly players = new Map<string, ZonePlayerLink>();
   hardware?: BoardHardware;
   private readonly stopHooks: (() => void)[] = [];
+  private entities?: { addEntities(name: string, stateTopic: string): void };
+  readonly feature: ControlFeature<Zone> = {
+    noun: 'zone',
+    plural: 'zones',
+    controls: ZONE_CONTROLS,
+    targets: () => this.zones,
+    label: (name) => this.profiles.get(name)?.label ?? name,
+    describe: (name, zone) => zoneLine(name, zoneListing(zone)),
+  };
 
   constructor(private readonly ctx: BoxContext) {}
 
@@ -36,8 +47,8 @@ export class ZonesExtension implements Extension {
     const { ctx } = this;
     const hw = (this.hardware = new BoardHardware(ctx.profile, ctx.clock));
     if (hw.sim) hw.log.onEntry((e) => ctx.log.debug({ hw: e }, `hw ${formatEntry(e)}`));
-    routeZoneCommands(ctx, this.zones);
-    registerZoneCommands(ctx, this);
+    this.entities = registerZoneCommands(ctx, this, hw);
+    if (ctx.profile.simulated) registerZoneSimCommands(ctx, this, hw);
     for (const p of ctx.profile.zones) {
       this.profiles.set(p.name, p);
       try {
@@ -66,10 +77,11 @@ export class ZonesExtension implements Extension {
       maxVolume,
       idleS: ctx.config.ampIdleS,
       onState: (s) => ctx.retained.set(ctx.topics.zoneState(p.name), link ? { ...s, player: link.info() } : s),
-      onEvent: (type, detail) => ctx.bus.emit('box.event', { type, zone: p.name, detail }),
+      onEvent: (type, detail) => ctx.bus.emit('box.event', { type, zone: p.name, detail } as BoxEventInput),
       onError: (what, err) => ctx.log.error({ zone: p.name, err: (err as Error)?.message }, `zone ${what} failed`),
     });
     this.zones.set(p.name, zone);
+    this.entities?.addEntities(p.name, ctx.topics.zoneState(p.name));
     addZoneEntities(ctx, p);
     if (link) {
       this.players.set(p.name, link);

@@ -1,3 +1,4 @@
+import type { EventDetail, Mode, Power, ZoneEventType, ZoneState } from '../api/index.js';
 import type { ZoneProfile } from '../board/profile.js';
 import { volumeToDb, type AmpChip } from '../chips/amp-chip.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
@@ -6,20 +7,7 @@ import { I2cNoAckError } from '../hal/i2c/errors.js';
 import type { StateStore } from '../store/state-store.js';
 import { FaultFilter } from './fault-filter.js';
 
-export type Power = 'on' | 'standby' | 'off';
-export type Mode = 'auto' | 'manual';
-
-/** The retained state of a zone, exactly as CONTRACT section 3 names it. */
-export interface ZoneState {
-  power: Power;
-  mode: Mode;
-  playing: boolean;
-  volume: number;
-  volume_db: number | null;
-  mute: boolean;
-  max_volume: number;
-  fault: boolean;
-}
+export type { Mode, Power, ZoneState };
 
 /** What a zone remembers across restarts, under `zone.<name>` in the state store. */
 export interface SavedZone {
@@ -46,7 +34,7 @@ export interface ZoneOptions {
   maxVolume: number;
   idleS: number;
   onState(state: ZoneState): void;
-  onEvent(type: string, detail?: Record<string, unknown>): void;
+  onEvent<K extends ZoneEventType>(type: K, detail: EventDetail<K>): void;
   onError(what: string, err: unknown): void;
 }
 

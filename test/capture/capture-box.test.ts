@@ -158,7 +158,7 @@ describe('hot-plug and alarms from a fixture tree, on a controllable clock', () 
     const box = await startInProcessBox({ env: { ROOMBOX_MQTT_URL: broker.url, ROOMBOX_PROC_ROOT: root, ROOMBOX_SILENCE_S: '5' }, clock });
     const events: BoxEventInput[] = [];
     box.app.ctx.bus.on('box.event', (e) => events.push(e));
-    const types = () => events.filter((e) => e.input === 'stage').map((e) => e.type);
+    const types = () => events.filter((e) => 'input' in e && e.input === 'stage').map((e) => e.type);
     const state = () => JSON.parse(box.app.ctx.retained.get(`${P}/input/stage/state`)!);
     try {
       clock.advance(200);

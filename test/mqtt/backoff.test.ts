@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { backoffDelay } from '../../firmware/mqtt/backoff.js';
+import { backoffDelay } from '../../firmware/core/backoff.js';
 
 describe('reconnect backoff', () => {
   it('doubles from 1 s and is capped at 60 s', () => {

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { MqttProbe } from '../helpers/mqtt-probe.js';
 import { startInProcessBox } from '../helpers/in-process-box.js';
-import { CommandRejected, parseJsonObject } from '../../firmware/mqtt/router.js';
+import { UserError as CommandRejected } from '../../firmware/core/errors.js';
+import { parseJsonObject } from '../../firmware/core/json.js';
 
 describe('command router', () => {
   const broker = new Mosquitto();

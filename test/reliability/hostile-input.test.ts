@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { BoxProcess } from '../helpers/box-process.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { MqttProbe } from '../helpers/mqtt-probe.js';
-import { CommandRejected } from '../../firmware/mqtt/router.js';
-import { parseModeSet, parseMuteSet, parsePowerSet, parseSet, parseVolumeSet } from '../../firmware/zones/mqtt.js';
+import { UserError as CommandRejected } from '../../firmware/core/errors.js';
+import { parseCommand } from '../../firmware/controls/mqtt-routes.js';
+import { ZONE_CONTROLS } from '../../firmware/zones/controls.js';
 
 const COUNT = Number(process.env.HOSTILE_COUNT ?? 10_000);
 const P = 'roombox/testbox';
@@ -50,13 +51,8 @@ function randomPayload(r: ReturnType<typeof prng>): Buffer {
   }
 }
 
-const ZONE_PARSERS: Record<string, (p: Buffer) => unknown> = {
-  set: parseSet,
-  'power/set': parsePowerSet,
-  'volume/set': parseVolumeSet,
-  'mute/set': parseMuteSet,
-  'mode/set': parseModeSet,
-};
+const COMMANDS = ['set', ...ZONE_CONTROLS.map((c) => `${c.key}/set`)];
+const ZONES = { noun: 'zone', plural: 'zones', controls: ZONE_CONTROLS, targets: () => new Map(), label: String, describe: String };
 
 /** True when the firmware would accept the payload as a command (those are not hostile). */
 function acceptable(command: string, payload: Buffer): boolean {
@@ -70,7 +66,7 @@ function acceptable(command: string, payload: Buffer): boolean {
   }
   if (payload.length > 64 * 1024) return false;
   try {
-    ZONE_PARSERS[command]!(payload);
+    parseCommand(ZONES, command, payload);
     return true;
   } catch (err) {
     if (err instanceof CommandRejected) return false;
@@ -107,8 +103,8 @@ describe('hostile input on every command topic', () => {
     const before = await hardware();
     const r = prng(20261125);
     const targets = [
-      ...Object.keys(ZONE_PARSERS).map((c) => ({ topic: `${P}/zone/living/${c}`, command: c })),
-      ...Object.keys(ZONE_PARSERS).map((c) => ({ topic: `${P}/zone/kitchen/${c}`, command: c })),
+      ...COMMANDS.map((c) => ({ topic: `${P}/zone/living/${c}`, command: c })),
+      ...COMMANDS.map((c) => ({ topic: `${P}/zone/kitchen/${c}`, command: c })),
       { topic: `${P}/zone/attic/volume/set`, command: 'unknown-zone' },
       { topic: `${P}/request`, command: 'request' },
     ];

@@ -49,7 +49,7 @@ export function zoneRig(zp: ZoneProfile, opts: { idleS?: number; maxVolume?: num
     maxVolume: opts.maxVolume ?? zp.maxVolume,
     idleS: opts.idleS ?? 600,
     onState: (s) => states.push(s),
-    onEvent: (type, detail) => events.push({ type, detail }),
+    onEvent: (type, detail) => events.push({ type, detail: detail as Record<string, unknown> | undefined }),
     onError: (what, err) => errors.push(`${what}: ${(err as Error).message}`),
   });
   /** Runs an async zone call while the manual clock moves, and returns the ops it caused. */

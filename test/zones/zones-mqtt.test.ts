@@ -132,7 +132,7 @@ describe('zones over MQTT', () => {
     await probe.waitFor(stateOf('kitchen', (s) => s.fault === false && s.power === 'off'), 10_000, 'cleared, still off');
     await run('sim play kitchen off');
     const bad = await box.app.ctx.commands.execute('zone kitchen volume 101', 'test');
-    assert.equal(bad.output, "error: volume '101' is not a whole number 0-100");
+    assert.equal(bad.output, "error: volume '101' is out of range 0-100");
     assert.equal((await box.app.ctx.commands.execute('zone kitchen power on --json', 'test')).ok, false);
     assert.match((await box.app.ctx.commands.execute('i2c scan 1', 'test')).output, /^bus 1: 0x4b 0x4c$/);
     assert.match((await box.app.ctx.commands.execute('i2c scan 4', 'test')).output, /bus 4 does not exist/);

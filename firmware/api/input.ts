@@ -1,0 +1,47 @@
+import { Nullable, OneOf, Timestamp, Type, type Static } from './schema.js';
+
+export const ALARMS = ['silence', 'clip', 'absent'] as const;
+export const Alarm = Nullable(OneOf(ALARMS), 'the most urgent alarm (absent, clip, silence) or null');
+export type Alarm = Static<typeof Alarm>;
+
+export const InputState = Type.Object({
+  present: Type.Boolean({ description: 'the capture device is plugged in' }),
+  capturing: Type.Boolean({ description: 'audio is arriving' }),
+  card: Nullable(Type.Integer(), 'ALSA card number'),
+  device: Nullable(Type.Integer(), 'ALSA device number'),
+  rate: Type.Integer({ description: 'sample rate, Hz' }),
+  channels: Type.Integer({ description: 'channel count' }),
+  format: Type.String({ description: 'sample format (S16_LE, S32_LE)' }),
+  alarm: Alarm,
+  pcm: Nullable(Type.String(), 'the ALSA PCM name the input opens'),
+});
+export type InputState = Static<typeof InputState>;
+
+const perChannel = (description: string) => Type.Array(Type.Number(), { description });
+
+export const Levels = Type.Object({
+  ts: Timestamp,
+  peak_dbfs: perChannel('peak per channel, dBFS (-120 is the floor)'),
+  rms_dbfs: perChannel('RMS per channel, dBFS'),
+  clipped: Type.Array(Type.Integer(), { description: 'full-scale samples per channel' }),
+});
+export type Levels = Static<typeof Levels>;
+
+export const Peak = Type.Object({
+  ts: Timestamp,
+  peak_dbfs: perChannel('the highest peak per channel over about a second, dBFS'),
+});
+export type Peak = Static<typeof Peak>;
+
+/** An input as `input --json` shows it. */
+export const InputListing = Type.Composite([
+  Type.Object({ name: Type.String() }),
+  InputState,
+  Type.Object({
+    levels: Nullable(Levels),
+    overruns: Type.Integer(),
+    failures: Type.Integer(),
+    last_error: Nullable(Type.String()),
+  }),
+]);
+export type InputListing = Static<typeof InputListing>;
