@@ -22,7 +22,10 @@ import { CommandRouter } from './mqtt/router.js';
 import { Topics } from './mqtt/topics.js';
 import { SqliteOutbox } from './outbox/sqlite-outbox.js';
 import { SystemdNotify } from './platform/systemd-notify.js';
+import { BoxDiagnostics } from './diagnostics/box-diagnostics.js';
 import { createDiagnosticsExtensions } from './diagnostics/index.js';
+import { RunRecord } from './diagnostics/run-record.js';
+import { AlarmEvents } from './mqtt/alarm-events.js';
 import { createSimProcTree } from './sim/sim-board.js';
 import { Store } from './store/store.js';
 import { VERSION } from './version.js';
@@ -46,6 +49,7 @@ export class App {
   readonly ctx: BoxContext;
   readonly controller: Controller;
   readonly embeddedBroker?: EmbeddedBroker;
+  private readonly runRecord: RunRecord;
 
   constructor(opts: AppOptions) {
     const { config, profile, logger: log } = opts;
@@ -78,6 +82,8 @@ export class App {
     const router = new CommandRouter(link, topics, bus, clock, log);
     const retained = new RetainedState(link, log);
     const discovery = new DiscoveryRegistry();
+    this.runRecord = new RunRecord(config.dataDir, log);
+    const runRecord = this.runRecord;
     const simTree = profile.simulated && config.procRoot === undefined ? createSimProcTree(profile) : undefined;
 
     this.ctx = {
@@ -122,7 +128,10 @@ export class App {
       router,
       ...(haDiscovery ? [haDiscovery] : []),
       new Announce(info, topics, link, retained, haDiscovery, bus, log),
-      new BoxEntities(discovery, topics),
+      new BoxEntities(discovery, topics, profile, config.telemetryS),
+      runRecord,
+      new BoxDiagnostics(runRecord, VERSION, opts.logRing, selftest, retained, topics),
+      new AlarmEvents(bus, link, topics, clock),
       // features: zones, capture
       ...createZonesExtensions(this.ctx),
       ...createCaptureExtensions(this.ctx),
@@ -147,7 +156,9 @@ export class App {
     await this.controller.start(new Set(['embedded-broker', 'store', 'outbox']));
   }
 
-  async stop(): Promise<void> {
+  /** Stops every part; `exitCode` other than 0 is recorded as a crash for the next start's restart reason. */
+  async stop(exitCode = 0): Promise<void> {
+    this.runRecord.exitCode = exitCode;
     await this.controller.stop();
     this.ctx.simTree?.dispose();
   }

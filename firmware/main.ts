@@ -18,7 +18,7 @@ async function run(): Promise<void> {
     const timer = setTimeout(() => process.exit(code === 0 ? 1 : code), 10_000);
     timer.unref();
     try {
-      await app?.stop();
+      await app?.stop(code);
     } catch (err) {
       log?.error({ err: (err as Error).message }, 'stop failed');
       code = code === 0 ? 1 : code;

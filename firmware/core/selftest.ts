@@ -9,8 +9,20 @@ export interface SelfCheck {
   run(): Promise<SelfCheckResult>;
 }
 
+export interface SelfTestResult {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
 export class SelfTestRegistry {
   private readonly checks: SelfCheck[] = [];
+  private readonly listeners: ((results: SelfTestResult[]) => void)[] = [];
+
+  /** Called with the results of every run. */
+  onResult(fn: (results: SelfTestResult[]) => void): void {
+    this.listeners.push(fn);
+  }
 
   register(check: SelfCheck): void {
     this.checks.push(check);
@@ -21,8 +33,8 @@ export class SelfTestRegistry {
   }
 
   /** Runs every check, each bounded by timeoutMs; a throwing check is a FAIL. */
-  async runAll(timeoutMs = 5000): Promise<{ name: string; ok: boolean; detail: string }[]> {
-    return Promise.all(
+  async runAll(timeoutMs = 5000): Promise<SelfTestResult[]> {
+    const results = await Promise.all(
       this.checks.map(async (c) => {
         try {
           const r = await Promise.race([
@@ -35,5 +47,7 @@ export class SelfTestRegistry {
         }
       }),
     );
+    for (const fn of this.listeners) fn(results);
+    return results;
   }
 }

@@ -12,6 +12,7 @@ const REQUIRED: Record<string, string[]> = {
   button: ['command_topic'],
   binary_sensor: ['state_topic'],
   sensor: ['state_topic'],
+  event: ['state_topic', 'event_types'],
 };
 
 describe('Home Assistant device-based discovery', () => {
