@@ -26,6 +26,7 @@ import { BoxDiagnostics } from './diagnostics/box-diagnostics.js';
 import { createDiagnosticsExtensions } from './diagnostics/index.js';
 import { RunRecord } from './diagnostics/run-record.js';
 import { AlarmEvents } from './mqtt/alarm-events.js';
+import { createSimExtensions } from './sim/extension.js';
 import { createSimProcTree } from './sim/sim-board.js';
 import { Store } from './store/store.js';
 import { VERSION } from './version.js';
@@ -119,6 +120,8 @@ export class App {
       started_at: new Date(clock.now()).toISOString(),
     };
 
+    const zones = createZonesExtensions(this.ctx);
+    const capture = createCaptureExtensions(this.ctx);
     const extensions: Extension[] = [
       ...(this.embeddedBroker ? [this.embeddedBroker] : []),
       store,
@@ -132,9 +135,10 @@ export class App {
       runRecord,
       new BoxDiagnostics(runRecord, VERSION, opts.logRing, selftest, retained, topics),
       new AlarmEvents(bus, link, topics, clock),
-      // features: zones, capture
-      ...createZonesExtensions(this.ctx),
-      ...createCaptureExtensions(this.ctx),
+      // features: zones, capture, and the sim board's tooling over them
+      ...zones,
+      ...capture,
+      ...createSimExtensions(this.ctx, { zones: zones[0], capture: capture[0] }),
       new Telemetry(config.telemetryS, config.dataDir, publisher, outbox, link, clock, log),
       { name: 'mqtt-connect', start: () => link.start(), stop() {} },
       // features: console

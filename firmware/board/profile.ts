@@ -1,10 +1,12 @@
+import type { ChipKind } from '../chips/registry.js';
+
 /** Types of a board profile, as board/profile.schema.json defines it. */
 export interface GpioLineSpec {
   line: number;
   active: 'high' | 'low';
 }
 
-export type ChipKind = 'pcm512x' | 'tas5713' | 'max9744' | 'tpa2016' | 'gpio' | 'alsa-mixer';
+export type { ChipKind };
 
 export interface AmpSpec {
   chip: ChipKind;

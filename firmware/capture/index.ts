@@ -1,5 +1,6 @@
 import type { InputProfile } from '../board/profile.js';
 import type { BoxContext } from '../context.js';
+import type { ControlFeature } from '../controls/control.js';
 import type { Extension } from '../core/extension.js';
 import type { TimerHandle } from '../core/clock.js';
 import { readCards } from '../asound/cards.js';
@@ -18,7 +19,7 @@ export const PEAK_PERIOD_MS = 1000;
 /** libuv pool threads the rest of the box may want at once (fs, dns, sqlite3) besides captures. */
 export const POOL_RESERVE = 4;
 
-export function createCaptureExtensions(ctx: BoxContext): Extension[] {
+export function createCaptureExtensions(ctx: BoxContext): CaptureExtension[] {
   if (ctx.profile.inputs.length === 0) return [];
   return [new CaptureExtension(ctx)];
 }
@@ -31,6 +32,15 @@ export class CaptureExtension implements Extension {
   readonly simSignals = new Map<string, SimSignalSetting>();
   private scanTimer?: TimerHandle;
   private readonly peaks = new Map<string, { max: number[]; since: number }>();
+  /** The inputs as a feature: named targets (they have no controls yet). */
+  readonly feature: ControlFeature<CaptureInput> = {
+    noun: 'input',
+    plural: 'inputs',
+    controls: [],
+    targets: () => this.inputs,
+    label: (name) => this.ctx.profile.inputs.find((i) => i.name === name)?.label ?? name,
+    describe: (name) => name,
+  };
 
   constructor(private readonly ctx: BoxContext) {}
 

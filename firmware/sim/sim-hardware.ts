@@ -1,6 +1,6 @@
 import type { BoardProfile } from '../board/profile.js';
 import { SimI2c } from './i2c.js';
-import { SimMax9744, SimPcm512x, SimTas5713, SimTpa2016, type SimChip } from './chips.js';
+import { simModel } from '../chips/registry.js';
 import { SimLines } from './lines.js';
 
 /** The sim board below the hardware layer: its lines and its I2C buses with the profile's chips. */
@@ -16,7 +16,7 @@ export class SimHardware {
       const { chip, bus, address } = z.amp;
       if (bus === undefined || address === undefined) continue;
       this.i2c.addBus(bus);
-      const sim = simChip(chip);
+      const sim = simModel(chip);
       if (sim) this.i2c.attach(bus, address, sim);
     }
   }
@@ -32,7 +32,7 @@ export class SimHardware {
    */
   chipReturns(bus: number, addr: number): void {
     const old = this.i2c.chip(bus, addr);
-    const fresh = old && simChip(old.kind);
+    const fresh = old && simModel(old.kind);
     if (fresh) this.i2c.attach(bus, addr, fresh);
     this.i2c.answerAgain(bus, addr);
   }
@@ -40,20 +40,5 @@ export class SimHardware {
   /** Every chip's modelled state, for `gpio --json` and out-of-process tests. */
   describe(): { bus: number; addr: number; kind: string; state: Record<string, unknown> }[] {
     return this.i2c.chips().map(({ bus, addr, chip }) => ({ bus, addr, kind: chip.kind, state: chip.describe() }));
-  }
-}
-
-function simChip(kind: string): SimChip | undefined {
-  switch (kind) {
-    case 'pcm512x':
-      return new SimPcm512x();
-    case 'tas5713':
-      return new SimTas5713();
-    case 'max9744':
-      return new SimMax9744();
-    case 'tpa2016':
-      return new SimTpa2016();
-    default:
-      return undefined;
   }
 }

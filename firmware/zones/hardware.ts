@@ -1,11 +1,6 @@
 import type { BoardProfile, GpioLineSpec, ZoneProfile } from '../board/profile.js';
 import type { AmpChip } from '../chips/amp-chip.js';
-import { AlsaMixer } from '../chips/alsa-mixer.js';
-import { GpioAmp } from '../chips/gpio-amp.js';
-import { Max9744 } from '../chips/max9744.js';
-import { Pcm512x } from '../chips/pcm512x.js';
-import { Tas5713 } from '../chips/tas5713.js';
-import { Tpa2016 } from '../chips/tpa2016.js';
+import { CHIPS } from '../chips/registry.js';
 import type { Clock } from '../core/clock.js';
 import { ActiveLine, type GpioBinding, type GpioLine } from '../hal/gpio/gpio.js';
 import { OnoffBinding } from '../hal/gpio/onoff-binding.js';
@@ -66,20 +61,8 @@ export class BoardHardware {
 
   chip(zone: ZoneProfile): AmpChip {
     const a = zone.amp;
-    switch (a.chip) {
-      case 'pcm512x':
-        return new Pcm512x(this.bus(a.bus!), a.address!);
-      case 'tas5713':
-        return new Tas5713(this.bus(a.bus!), a.address!);
-      case 'max9744':
-        return new Max9744(this.bus(a.bus!), a.address!, zone.volumeDb);
-      case 'tpa2016':
-        return new Tpa2016(this.bus(a.bus!), a.address!);
-      case 'gpio':
-        return new GpioAmp();
-      case 'alsa-mixer':
-        return new AlsaMixer(a.mixerCard!, a.mixerControl!);
-    }
+    const entry = CHIPS[a.chip];
+    return entry.create({ bus: entry.bus === 'i2c' ? this.bus(a.bus!) : undefined, address: a.address, volumeDb: zone.volumeDb, mixerCard: a.mixerCard, mixerControl: a.mixerControl });
   }
 
   /** Releases watched inputs; outputs stay driven in their safe state (mute on, amp off). */

@@ -4,7 +4,7 @@ import type { BoxContext } from '../context.js';
 import type { BoxEventInput } from '../core/bus.js';
 import type { Extension } from '../core/extension.js';
 import { formatEntry } from '../hal/hardware-log.js';
-import { registerZoneCommands, registerZoneSimCommands, zoneLine, zoneListing } from './commands.js';
+import { registerZoneCommands, zoneLine, zoneListing } from './commands.js';
 import type { ControlFeature } from '../controls/control.js';
 import { addZoneEntities } from './entities.js';
 import { BoardHardware } from './hardware.js';
@@ -13,7 +13,7 @@ import { PlaybackDetector, ProcPlaybackSource } from './playback.js';
 import { ZonePlayerLink } from './player-link.js';
 import { Zone } from './zone.js';
 
-export function createZonesExtensions(ctx: BoxContext): Extension[] {
+export function createZonesExtensions(ctx: BoxContext): ZonesExtension[] {
   if (ctx.profile.zones.length === 0) return [];
   return [new ZonesExtension(ctx)];
 }
@@ -26,7 +26,6 @@ export class ZonesExtension implements Extension {
   readonly detectors = new Map<string, PlaybackDetector>();
   readonly players = new Map<string, ZonePlayerLink>();
   hardware?: BoardHardware;
-  private readonly stopHooks: (() => void)[] = [];
   private entities?: { addEntities(name: string, stateTopic: string): void };
   readonly feature: ControlFeature<Zone> = {
     noun: 'zone',
@@ -39,16 +38,11 @@ export class ZonesExtension implements Extension {
 
   constructor(private readonly ctx: BoxContext) {}
 
-  onStop(fn: () => void): void {
-    this.stopHooks.push(fn);
-  }
-
   async start(): Promise<void> {
     const { ctx } = this;
     const hw = (this.hardware = new BoardHardware(ctx.profile, ctx.clock));
     if (hw.sim) hw.log.onEntry((e) => ctx.log.debug({ hw: e }, `hw ${formatEntry(e)}`));
     this.entities = registerZoneCommands(ctx, this, hw);
-    if (ctx.profile.simulated) registerZoneSimCommands(ctx, this, hw);
     for (const p of ctx.profile.zones) {
       this.profiles.set(p.name, p);
       try {
@@ -111,7 +105,6 @@ export class ZonesExtension implements Extension {
   async stop(): Promise<void> {
     for (const d of this.detectors.values()) d.stop();
     for (const l of this.players.values()) await l.stop().catch(() => {});
-    for (const fn of this.stopHooks) fn();
     for (const z of this.zones.values()) await z.stop().catch((err) => this.ctx.log.error({ zone: z.name, err: (err as Error).message }, 'zone stop failed'));
     await this.ctx.state.flush();
     this.hardware?.close();

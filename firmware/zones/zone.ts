@@ -2,6 +2,7 @@ import type { EventDetail, Mode, Power, ZoneEventType, ZoneState } from '../api/
 import type { ZoneProfile } from '../board/profile.js';
 import { volumeToDb, type AmpChip } from '../chips/amp-chip.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
+import { UserError } from '../core/errors.js';
 import type { ActiveLine } from '../hal/gpio/gpio.js';
 import { I2cNoAckError } from '../hal/i2c/errors.js';
 import type { StateStore } from '../store/state-store.js';
@@ -39,9 +40,9 @@ export interface ZoneOptions {
 }
 
 /** Refused because the amp's fault line is active. */
-export class ZoneFaultError extends Error {}
+export class ZoneFaultError extends UserError {}
 /** Refused because the amp chip does not answer on its bus; the zone is left as it was. */
-export class ZoneChipError extends Error {}
+export class ZoneChipError extends UserError {}
 
 /** While the chip does not answer it is tried again this often (and on every command that needs it). */
 export const CHIP_RETRY_MS = 2000;
