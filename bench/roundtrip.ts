@@ -1,6 +1,6 @@
 // Command round trip: publishing P/zone/<z>/volume/set to receiving the retained state that shows
 // it, against a bare mqtt.js echo client on the same broker (two broker hops each way, no work):
-// the physical limit here. The echo answers the way the box must (CONTRACT: state is retained,
+// the physical limit here. The echo answers the way the box must (docs/mqtt.md: state is retained,
 // QoS 1), which costs mosquitto about 0.1 ms more than a QoS 0 echo; the QoS 0 echo is measured
 // too and shown for information. TCP_NODELAY on every socket, mosquitto with set_tcp_nodelay true.
 import { spawn } from 'node:child_process';

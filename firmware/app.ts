@@ -133,7 +133,7 @@ export class App {
       new Announce(info, topics, link, retained, haDiscovery, bus, log),
       new BoxEntities(discovery, topics, profile, config.telemetryS),
       runRecord,
-      new BoxDiagnostics(runRecord, VERSION, opts.logRing, selftest, retained, topics),
+      new BoxDiagnostics(runRecord, VERSION, opts.logRing, selftest, (d) => retained.set(topics.diagnostics, d)),
       new AlarmEvents(bus, link, topics, clock),
       // features: zones, capture, and the sim board's tooling over them
       ...zones,

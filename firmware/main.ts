@@ -5,7 +5,7 @@ import { ConfigError, EXIT_CONFIG } from './config/config.js';
 import { loadConfig } from './config/load.js';
 import { createLogger, LogRing } from './core/logger.js';
 
-/** Exit codes of the contract: 0 clean stop, 78 bad configuration, 1 anything else. */
+/** Exit codes (docs/mqtt.md): 0 clean stop, 78 bad configuration, 1 anything else. */
 async function run(): Promise<void> {
   let app: App | undefined;
   let stopping = false;

@@ -1,13 +1,20 @@
+import type { InputListing } from '../api/input.js';
 import type { BoxContext } from '../context.js';
 import { UserError } from '../core/errors.js';
 import { findTarget } from '../controls/mqtt-routes.js';
-import type { CaptureExtension } from './index.js';
+import type { ControlFeature } from '../controls/control.js';
 import type { CaptureInput } from './input.js';
 
 /** `input` and `input <i>`. */
-export function registerCaptureCommands(ctx: BoxContext, capture: CaptureExtension): void {
+/** What the input commands need of the capture feature. */
+export interface InputSet {
+  feature: ControlFeature<CaptureInput>;
+  inputs: ReadonlyMap<string, CaptureInput>;
+}
+
+export function registerCaptureCommands(ctx: BoxContext, capture: InputSet): void {
   const find = (name: string | undefined): CaptureInput => findTarget(capture.feature, name);
-  const describe = (i: CaptureInput) => ({ name: i.name, ...i.state, levels: i.lastLevels ?? null, overruns: i.overruns, failures: i.failures, last_error: i.lastError ?? null });
+  const describe = (i: CaptureInput): InputListing => ({ name: i.name, ...i.state, levels: i.lastLevels ?? null, overruns: i.overruns, failures: i.failures, last_error: i.lastError ?? null });
 
   ctx.commands.register({
     words: ['input'],

@@ -1,5 +1,5 @@
 /**
- * Every ROOMBOX_* variable of the contract (section 2), in one place. This table is the single
+ * Every ROOMBOX_* variable, in one place. This table is the single
  * source of truth: the loader validates against it (JSON Schema through ajv, strings coerced to
  * numbers and booleans) and `scripts/gen-config-doc.ts` renders docs/configuration.md from it.
  * Empty values count as unset.

@@ -3,10 +3,7 @@ import type { BoxEventInput } from '../api/events.js';
 
 export type { BoxEventInput };
 
-/**
- * Facts announced on the bus. Modules add their own entries by declaration merging:
- *   declare module '../core/bus.js' { interface BusEvents { 'zone.changed': ZoneState } }
- */
+/** Facts announced on the bus, each with its payload type. */
 export interface BusEvents {
   /** A box event for P/event (one of the API's event types): the publisher gives it seq and ts (if absent). */
   'box.event': BoxEventInput;

@@ -80,12 +80,12 @@ export class CommandRegistry {
     try {
       const out = await def.run(words.slice(def.words.length), { json, source });
       if (json) return { ok: true, output: JSON.stringify(out.data ?? { text: out.text }), data: out.data };
-      return { ok: true, output: out.text, data: out.data };
+      return { ok: true, output: fit(out.text), data: out.data };
     } catch (err) {
       // A UserError is the user's to fix; anything else is ours, shown the same way.
       const msg = err instanceof UserError ? err.message : err instanceof Error ? err.message : String(err);
       const output = `error: ${msg}`;
-      return json ? { ok: false, output: JSON.stringify({ error: msg }) } : { ok: false, output };
+      return json ? { ok: false, output: JSON.stringify({ error: msg }) } : { ok: false, output: fit(output) };
     }
   }
 
@@ -107,11 +107,29 @@ export class CommandRegistry {
   }
 }
 
-/** Breaks text into lines of at most `width` characters at spaces (a longer word stands alone). */
+/** The console's width: a field engineer's serial terminal. */
+export const COLUMNS = 80;
+
+/** Fits every line of a command's text into COLUMNS, continuing a long line indented under its start. */
+export function fit(text: string, width = COLUMNS): string {
+  return text
+    .split('\n')
+    .flatMap((line) => {
+      if ([...line].length <= width) return [line];
+      const indent = ' '.repeat(Math.min(width / 2, (/^ */.exec(line)?.[0].length ?? 0) + 2));
+      const [first, ...rest] = wrap(line.trimStart(), width - indent.length + 2);
+      const lead = line.slice(0, line.length - line.trimStart().length);
+      return [lead + first, ...wrap(rest.join(' '), width - indent.length).map((l) => indent + l)].filter((l) => l.trim().length > 0);
+    })
+    .join('\n');
+}
+
+/** Breaks text into lines of at most `width` characters at spaces; a longer word is cut. */
 export function wrap(text: string, width: number): string[] {
   const lines: string[] = [];
   let line = '';
-  for (const word of text.split(/\s+/).filter(Boolean)) {
+  const words = text.split(/\s+/).filter(Boolean).flatMap((w) => (w.length > width ? (w.match(new RegExp(`.{1,${width}}`, 'gu')) ?? [w]) : [w]));
+  for (const word of words) {
     if (line && line.length + 1 + word.length > width) {
       lines.push(line);
       line = word;

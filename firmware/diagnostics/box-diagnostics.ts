@@ -2,8 +2,6 @@ import type { Diagnostics } from '../api/box.js';
 import type { Extension } from '../core/extension.js';
 import type { LogRing } from '../core/logger.js';
 import type { SelfTestRegistry } from '../core/selftest.js';
-import type { RetainedState } from '../mqtt/retained.js';
-import type { Topics } from '../mqtt/topics.js';
 import type { RunRecord } from './run-record.js';
 
 /** The retained P/diagnostics: restart reason, boot count, last error, version, last selftest. */
@@ -16,8 +14,8 @@ export class BoxDiagnostics implements Extension {
     private readonly version: string,
     private readonly logRing: LogRing,
     private readonly selftest: SelfTestRegistry,
-    private readonly retained: RetainedState,
-    private readonly topics: Topics,
+    /** Publishes the retained P/diagnostics. */
+    private readonly publishValue: (value: Diagnostics) => void,
   ) {}
 
   start(): void {
@@ -46,6 +44,6 @@ export class BoxDiagnostics implements Extension {
   }
 
   private publish(): void {
-    this.retained.set(this.topics.diagnostics, this.value!);
+    this.publishValue(this.value!);
   }
 }

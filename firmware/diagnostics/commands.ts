@@ -15,7 +15,7 @@ function eventLine(e: PublishedEvent): string {
   return `${e.seq} ${e.ts} ${e.type}${about}${'detail' in e ? ` ${JSON.stringify(e.detail)}` : ''}`;
 }
 
-/** The box-wide diagnostics commands of CONTRACT section 6 (features register their own). */
+/** The box-wide diagnostics commands (features register their own). */
 export function registerDiagnostics(ctx: BoxContext, startedAt: number): void {
   const r: CommandRegistry = ctx.commands;
   const uptime = () => Math.round((ctx.clock.now() - startedAt) / 1000);

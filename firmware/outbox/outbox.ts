@@ -3,7 +3,7 @@ import type { Extension } from '../core/extension.js';
 /**
  * Where events and telemetry go on their way to the broker. The outbox gives each message
  * its `seq` (one counter per box, strictly increasing), keeps it until the broker acknowledged
- * it, and delivers in `seq` order. Implementations: memory (tests, no data dir) and SQLite (the box).
+ * it, and delivers in `seq` order. The box uses the SQLite outbox (sqlite-outbox.ts).
  */
 export interface Outbox extends Extension {
   /** Assigns seq, stores the message, and schedules delivery. Returns the seq. */

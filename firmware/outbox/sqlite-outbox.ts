@@ -9,7 +9,7 @@ const RESERVE_SQL = "INSERT INTO meta (key, value) VALUES ('seq_reserved', ?) ON
 
 /**
  * Delivered rows of a quiet box wait this long for the next write batch to delete them. After a
- * crash they are sent again: consumers deduplicate by seq (CONTRACT section 3).
+ * crash they are sent again: consumers deduplicate by seq (docs/mqtt.md).
  */
 const DELETE_LATER_MS = 5 * 60_000;
 

@@ -9,7 +9,7 @@ export interface StateStore {
   flush(): Promise<void>;
 }
 
-/** In-memory state: lost at restart. For tests and as the fallback when no database opens. */
+/** In-memory state, lost at restart: for tests. */
 export class MemoryStateStore implements StateStore {
   private readonly values = new Map<string, string>();
   get<T>(key: string): T | undefined {

@@ -4,7 +4,7 @@ import { UserError } from '../core/errors.js';
 import { formatEntry } from '../hal/hardware-log.js';
 import { I2cError } from '../hal/i2c/errors.js';
 import type { BoardHardware } from './hardware.js';
-import type { ZonesExtension } from './index.js';
+import type { ControlFeature } from '../controls/control.js';
 import type { ZoneListing } from '../api/zone.js';
 import type { Zone, ZoneState } from './zone.js';
 
@@ -15,7 +15,13 @@ export const zoneLine = (name: string, s: ZoneState & { chip_error: string | nul
 export const zoneListing = (z: Zone): ZoneListing => ({ name: z.name, ...z.state, chip_error: z.chipProblem });
 
 /** `zone` (derived from the zone controls), `gpio` and `i2c scan <bus>`. */
-export function registerZoneCommands(ctx: BoxContext, ext: ZonesExtension, hw: BoardHardware): { addEntities(name: string, stateTopic: string): void } {
+/** What the zone commands need of the zones feature. */
+export interface ZoneSet {
+  feature: ControlFeature<Zone>;
+  zones: ReadonlyMap<string, Zone>;
+}
+
+export function registerZoneCommands(ctx: BoxContext, ext: ZoneSet, hw: BoardHardware): { addEntities(name: string, stateTopic: string): void } {
   const controls = installControls(ctx, ext.feature, {
     summary: 'amplifier zones: state (all, or one)',
     run: (one) => {

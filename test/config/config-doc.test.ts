@@ -21,6 +21,6 @@ it('the boot config fragment holds every real board amp line at its safe level',
   const { BOOT_CONFIG, renderBootConfig } = await import('../../scripts/gen-boot-config.js');
   const current = readFileSync(BOOT_CONFIG, 'utf8');
   assert.equal(current, renderBootConfig(), 'run `npx tsx scripts/gen-boot-config.ts` and commit the result');
-  // IQaudio DigiAMP+: GPIO22 low = muted (HARDWARE.md).
+  // IQaudio DigiAMP+: GPIO22 low = muted.
   assert.match(current, /# board: iqaudio-digiamp-plus\n# zone \w+: GPIO22 mute asserted\n#gpio=22=op,dl\n/);
 });
