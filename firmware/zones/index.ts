@@ -92,7 +92,7 @@ export class ZonesExtension implements Extension {
         },
       });
     }
-    this.registerSelfTests(p, chip);
+    this.registerSelfTests(p, chip, hw);
     await zone.start();
     const sources = [new ProcPlaybackSource(ctx.procRoot, p.playback), ...(link ? [link.playbackSource()] : [])];
     const detector = new PlaybackDetector(sources, ctx.clock, (playing) => zone.onPlayback(playing));
@@ -110,9 +110,8 @@ export class ZonesExtension implements Extension {
     this.hardware?.close();
   }
 
-  private registerSelfTests(p: ZoneProfile, chip: AmpChip): void {
+  private registerSelfTests(p: ZoneProfile, chip: AmpChip, hw: BoardHardware): void {
     const { ctx } = this;
-    const hw = this.hardware!;
     ctx.selftest.register({
       name: `zone ${p.name}: ${p.amp.chip} answers`,
       run: async () => {
