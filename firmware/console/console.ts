@@ -1,3 +1,4 @@
+import { backoffDelay } from '../core/backoff.js';
 import type { CommandRegistry } from '../core/commands.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { Extension } from '../core/extension.js';
@@ -73,7 +74,7 @@ export class Console implements Extension {
 
   private scheduleReopen(): void {
     if (this.stopped || this.retry) return;
-    const delay = Math.min(30_000, 500 * 2 ** Math.min(this.attempt++, 6));
+    const delay = backoffDelay(this.attempt++, Math.random, 500, 30_000);
     this.retry = this.clock.setTimeout(() => {
       this.retry = undefined;
       void this.open();

@@ -32,36 +32,43 @@ describe('inbound commands', { timeout: 120_000 }, () => {
     for (const [t, p] of retainedCommands) await setter.publish(t, p, true);
     await setter.close();
     const probe = await MqttProbe.connect(broker.url, [`${P}/#`]);
-    for (let round = 1; round <= 2; round++) {
-      probe.clear();
-      const box = await startInProcessBox({ env: { ROOMBOX_MQTT_URL: broker.url } });
-      try {
-        await probe.waitFor(isOnline, 20_000, 'online');
-        // A request answered after the box subscribed proves the retained ones were delivered and handled first.
-        await probe.request(P, 'version');
-        const cleared = probe.json<{ type: string; detail: { topic: string } }>(`${P}/event`).filter((e) => e.type === 'retained_command_cleared');
-        if (round === 1) assert.deepEqual(cleared.map((e) => e.detail.topic).sort(), retainedCommands.map(([t]) => t).sort(), 'one event per retained command');
-        else assert.deepEqual(cleared, [], 'nothing left to clear after a restart');
-        assert.equal(probe.topic(`${P}/error`).length, 0, 'a retained command is not an error');
-        assert.equal(probe.json<{ id: string }>(`${P}/response`).filter((r) => r.id === 'retained-1').length, 0, 'the retained request got no answer');
-        const state = JSON.parse((await probe.waitFor(living)).payload) as ZoneState;
-        const now = (await box.app.ctx.commands.execute('zone living --json', 'test')).data as ZoneState;
-        for (const s of [state, now]) {
-          assert.notEqual(s.power, 'on');
-          assert.notEqual(s.volume, 85);
-        }
-      } finally {
-        await box.stop();
-      }
-    }
-    // The broker holds none of them any more: a new subscriber gets no retained command before a marker.
-    const late = await MqttProbe.connect(broker.url, [...retainedCommands.map(([t]) => t), 'marker/inbound']);
     try {
-      await late.publish('marker/inbound', 'x');
-      await late.waitFor((m) => m.topic === 'marker/inbound');
-      assert.deepEqual(late.messages.map((m) => m.topic), ['marker/inbound']);
+      for (let round = 1; round <= 2; round++) {
+        const from = probe.messages.length;
+        const box = await startInProcessBox({ env: { ROOMBOX_MQTT_URL: broker.url } });
+        try {
+          await probe.waitFor((m, i) => i >= from && isOnline(m), 20_000, 'online');
+          // A marker: the box handles commands in order, and its events keep that order through the
+          // outbox, so this rejection's event comes after any event the retained commands caused.
+          await probe.publish(`${P}/zone/nowhere/volume/set`, '1');
+          await probe.waitFor((m, i) => i >= from && m.topic === `${P}/event` && m.payload.includes('zone/nowhere'), 20_000, 'the marker event');
+          const events = probe.messages.slice(from).filter((m) => m.topic === `${P}/event`).map((m) => JSON.parse(m.payload) as { type: string; detail: { topic: string } });
+          const cleared = events.filter((e) => e.type === 'retained_command_cleared').map((e) => e.detail.topic);
+          if (round === 1) assert.deepEqual(cleared.sort(), retainedCommands.map(([t]) => t).sort(), 'one event per retained command');
+          else assert.deepEqual(cleared, [], 'nothing left to clear after a restart');
+          const errors = probe.messages.slice(from).filter((m) => m.topic === `${P}/error`);
+          assert.equal(errors.length, 1, 'only the marker is an error: a retained command is not');
+          assert.equal(probe.json<{ id: string }>(`${P}/response`).filter((r) => r.id === 'retained-1').length, 0, 'the retained request got no answer');
+          const now = (await box.app.ctx.commands.execute('zone living --json', 'test')).data as ZoneState;
+          const published = JSON.parse((await probe.waitFor((m, i) => i >= from && living(m))).payload) as ZoneState;
+          for (const s of [published, now]) {
+            assert.notEqual(s.power, 'on');
+            assert.notEqual(s.volume, 85);
+          }
+        } finally {
+          await box.stop();
+        }
+      }
+      // The broker holds none of them any more: a new subscriber gets no retained command before a marker.
+      const late = await MqttProbe.connect(broker.url, [...retainedCommands.map(([t]) => t), 'marker/inbound']);
+      try {
+        await late.publish('marker/inbound', 'x');
+        await late.waitFor((m) => m.topic === 'marker/inbound');
+        assert.deepEqual(late.messages.map((m) => m.topic), ['marker/inbound']);
+      } finally {
+        await late.close();
+      }
     } finally {
-      await late.close();
       await probe.close();
     }
   });
@@ -123,6 +130,16 @@ describe('inbound commands', { timeout: 120_000 }, () => {
       const r = await probe.request(P, 'version');
       assert.equal(r.ok, true);
       assert.equal(probe.topic(`${P}/response`).length, 1);
+
+      // With MQTT 5 (retain-as-published) a retained command is caught live too, not only at connect.
+      const mark = probe.messages.length;
+      await probe.publish(`${P}/zone/living/volume/set`, '77', true);
+      const cleared = await probe.waitFor((m, i) => i >= mark && m.topic === `${P}/event` && m.payload.includes('retained_command_cleared'), 10_000, 'cleared live');
+      assert.equal(JSON.parse(cleared.payload).detail.topic, `${P}/zone/living/volume/set`);
+      await probe.request(P, 'version');
+      const living = (await box.app.ctx.commands.execute('zone living --json', 'test')).data as ZoneState;
+      assert.notEqual(living.volume, 77);
+      assert.equal(probe.messages.slice(mark).filter((m) => m.topic === `${P}/error`).length, 0, 'the box clearing it is no error');
     } finally {
       await client.endAsync(true);
       await probe.close();
