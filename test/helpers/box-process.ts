@@ -1,7 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { spawnChild } from './children.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -31,7 +32,7 @@ export class BoxProcess {
     this.stderr = '';
     this.exitCode = null;
     this.signal = null;
-    const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'firmware', 'main.ts'), ...this.args], {
+    const proc = spawnChild(process.execPath, ['--import', 'tsx', join(ROOT, 'firmware', 'main.ts'), ...this.args], {
       cwd: ROOT,
       env: { ...base, ROOMBOX_ID: 'testbox', ROOMBOX_LOG_LEVEL: 'info', ROOMBOX_CONSOLE: 'off', ROOMBOX_DATA_DIR: this.dataDir, ...this.env },
       stdio: ['pipe', 'pipe', 'pipe'],

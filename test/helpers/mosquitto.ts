@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnChild } from './children.js';
 import { freePort } from './ports.js';
 
 export interface MosquittoOptions {
@@ -44,7 +45,7 @@ export class Mosquitto {
         '',
       ].join('\n'),
     );
-    this.proc = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.proc = spawnChild('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.proc.stderr!.on('data', (d) => (this.log += d));
     await waitForPort(this.port, 5000, () => this.proc?.exitCode !== null ? `mosquitto exited: ${this.log}` : undefined);
     return this;

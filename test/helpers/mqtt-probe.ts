@@ -6,10 +6,11 @@ export interface Received {
   retain: boolean;
 }
 
-/** A message test; `index` is the message's place in `messages` (see ZoneWatch.mark()). */
+/** A message test; `index` is the message's place in `messages` (see `mark()`). */
 export type Match = (m: Received, index: number) => boolean;
 
 let requestIds = 0;
+let markerIds = 0;
 
 /** A test-side MQTT client that records what it receives and waits for what it expects. */
 export class MqttProbe {
@@ -55,6 +56,39 @@ export class MqttProbe {
       };
       this.waiters.push({ pred, resolve: done });
     });
+  }
+
+  /** A cursor: where "since now" starts for `since()` and for a `Match`'s `index`. */
+  mark(): number {
+    return this.messages.length;
+  }
+
+  /** The messages received from `mark` on, on one topic if given. */
+  since(mark: number, topic?: string): Received[] {
+    const after = this.messages.slice(mark);
+    return topic === undefined ? after : after.filter((m) => m.topic === topic);
+  }
+
+  /** The first message from `mark` on (already received or future) that matches. */
+  waitSince(mark: number, pred: (m: Received) => boolean, timeoutMs = 10_000, what = 'message'): Promise<Received> {
+    return this.waitFor((m, i) => i >= mark && pred(m), timeoutMs, what);
+  }
+
+  /** The id of the last `marker()` request. */
+  lastMarkerId = '';
+
+  /**
+   * Proves that everything the box published before answering a request has arrived: a
+   * `{"id":"marker-N","line":"version"}` request, resolved when its `P/response` comes (the broker
+   * keeps each connection's order, so whatever the box sent before the answer was received before it).
+   * The probe must be subscribed to `<base>/response`.
+   */
+  async marker(base: string, timeoutMs = 20_000): Promise<void> {
+    const id = `marker-${++markerIds}`;
+    this.lastMarkerId = id;
+    const answer = this.next((m) => m.topic === `${base}/response` && JSON.parse(m.payload).id === id, timeoutMs, `the answer to ${id}`);
+    await this.publish(`${base}/request`, JSON.stringify({ id, line: 'version' }));
+    await answer;
   }
 
   topic(t: string): Received[] {
