@@ -33,6 +33,8 @@ describe('serial console on a real pty pair', { timeout: 300_000 }, () => {
   it('echoes what is typed, handles backspace, DEL and Ctrl-C, and answers at the prompt', async () => {
     let out = await pty.command('versiom\x7fn');
     assert.match(out, /^versiom\x08 \x08n\r\nroombox \d+\.\d+\.\d+\r\nroombox> $/);
+    out = await pty.command('versioé\x7fn');
+    assert.match(out, /^versioé\x08 \x08n\r\nroombox \d+\.\d+\.\d+\r\nroombox> $/, 'one DEL erases the two-byte é');
     out = await pty.command('vers\x08\x08\x08\x08help version');
     assert.match(out, /version\s+firmware version/);
     const from = pty.received.length;
