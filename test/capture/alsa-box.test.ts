@@ -33,13 +33,13 @@ const available = (() => {
   }
 })();
 
-describe('a real ALSA input in the box', { skip: available ? false : 'alsa-capture is not installed' }, () => {
+describe('a real ALSA input in the box', { skip: available ? false : 'alsa-capture is not installed', timeout: 300_000 }, () => {
   const broker = new Mosquitto();
-  before(() => broker.start());
+  before(() => broker.start(), { timeout: 180_000 });
   after(async () => {
     await broker.dispose();
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, { timeout: 180_000 });
 
   it('captures while the card is there, closes when it goes and reopens when it returns', async () => {
     const tree = new SimProcTree(join(dir, 'root'));

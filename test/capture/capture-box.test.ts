@@ -31,17 +31,17 @@ const levelsAre = (peak: number, rms: number) => isJson(`${P}/input/stage/levels
 const eventIs = (type: string) => isJson(`${P}/event`, (v) => v.type === type && v.input === 'stage');
 const stateHas = (fields: Record<string, unknown>) => isJson(`${P}/input/stage/state`, (v) => Object.entries(fields).every(([k, x]) => v[k] === x));
 
-describe('capture box on the sim board', () => {
+describe('capture box on the sim board', { timeout: 300_000 }, () => {
   const broker = new Mosquitto();
   let probe: MqttProbe;
   before(async () => {
     await broker.start();
     probe = await MqttProbe.connect(broker.url, [`${P}/#`, 'homeassistant/#']);
-  });
+  }, { timeout: 180_000 });
   after(async () => {
     await probe.close();
     await broker.dispose();
-  });
+  }, { timeout: 180_000 });
 
   it('meters sim tones, raises silence and clip alarms, and follows unplug and plug', async () => {
     const box = await startInProcessBox({ env: { ROOMBOX_MQTT_URL: broker.url, ROOMBOX_SILENCE_S: '1' } });
@@ -143,10 +143,10 @@ describe('capture box on the sim board', () => {
   });
 });
 
-describe('hot-plug and alarms from a fixture tree, on a controllable clock', () => {
+describe('hot-plug and alarms from a fixture tree, on a controllable clock', { timeout: 300_000 }, () => {
   const broker = new Mosquitto();
-  before(() => broker.start());
-  after(() => broker.dispose());
+  before(() => broker.start(), { timeout: 180_000 });
+  after(() => broker.dispose(), { timeout: 180_000 });
 
   it('notices unplug and plug within one scan and holds silence for ROOMBOX_SILENCE_S', async () => {
     const root = mkdtempSync(join(tmpdir(), 'roombox-fixture-'));
@@ -190,10 +190,10 @@ describe('hot-plug and alarms from a fixture tree, on a controllable clock', () 
   });
 });
 
-describe('the box process', () => {
+describe('the box process', { timeout: 300_000 }, () => {
   const broker = new Mosquitto();
-  before(() => broker.start());
-  after(() => broker.dispose());
+  before(() => broker.start(), { timeout: 180_000 });
+  after(() => broker.dispose(), { timeout: 180_000 });
 
   it('starts capturing the sim stage input and reports its levels', async () => {
     const probe = await MqttProbe.connect(broker.url, [`${P}/input/#`]);

@@ -12,10 +12,10 @@ import { loadProfile } from '../../firmware/board/load-profile.js';
  * The usb-capture board on a fixture tree with a USB card that this machine's ALSA does not have:
  * discovery finds it, the real alsa-capture open fails, and the box says so and keeps trying.
  */
-describe('usb-capture board', () => {
+describe('usb-capture board', { timeout: 300_000 }, () => {
   const broker = new Mosquitto();
-  before(() => broker.start());
-  after(() => broker.dispose());
+  before(() => broker.start(), { timeout: 180_000 });
+  after(() => broker.dispose(), { timeout: 180_000 });
 
   it('is a valid profile with one USB input', () => {
     const p = loadProfile('usb-capture');

@@ -23,7 +23,7 @@ writeFileSync(pem, '-----BEGIN CERTIFICATE-----\n');
 const pwFile = join(dir, 'pw');
 writeFileSync(pwFile, 's3cret\n');
 
-describe('configuration from the environment', () => {
+describe('configuration from the environment', { timeout: 60_000 }, () => {
   it('runs on defaults with nothing set', () => {
     const { config, warnings } = loadConfig({}, { hostname: 'Living-Room.local', stdinIsTTY: true });
     assert.equal(config.id, 'living-room-local');

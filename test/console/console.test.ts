@@ -22,13 +22,13 @@ describe('serial console on a real pty pair', { timeout: 300_000 }, () => {
     box = new BoxProcess({ ROOMBOX_MQTT_URL: broker.url, ROOMBOX_CONSOLE: pty.a, ROOMBOX_CONSOLE_BAUD: '115200', ROOMBOX_TELEMETRY_S: '1' }).start();
     await pty.expect(/roombox> $/, 30_000);
     await probe.waitFor((m) => m.topic === 'roombox/testbox/status' && m.payload === 'online', 30_000);
-  });
+  }, { timeout: 180_000 });
   after(async () => {
     await box?.dispose();
     pty.stop();
     await probe?.close();
     await broker.dispose();
-  });
+  }, { timeout: 180_000 });
 
   it('echoes what is typed, handles backspace, DEL and Ctrl-C, and answers at the prompt', async () => {
     let out = await pty.command('versiom\x7fn');

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { atFileEnd } from './file-guard.js';
 
 /**
  * Every process a test starts (box, mosquitto, socat, players) dies with the test file, however it
  * ends: the kernel kills it when the file's process dies (`setpriv --pdeathsig`, even on SIGKILL),
- * and on exit, SIGTERM or SIGINT the file kills what is still running first.
+ * and when its last test is done, on exit, SIGTERM or SIGINT the file kills what is still running.
  */
 const running = new Set<ChildProcess>();
 
@@ -26,6 +27,7 @@ function killAll(): void {
   running.clear();
 }
 
+atFileEnd(killAll);
 process.once('exit', killAll);
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
   process.once(signal, () => {

@@ -1,4 +1,5 @@
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
+import { atFileEnd } from './file-guard.js';
 
 export interface Received {
   topic: string;
@@ -32,6 +33,7 @@ export class MqttProbe {
   static async connect(url: string, topics: string[] = [], opts: IClientOptions = {}): Promise<MqttProbe> {
     const client = await mqtt.connectAsync(url, { reconnectPeriod: 200, ...opts });
     const probe = new MqttProbe(client);
+    probe.forget = atFileEnd(() => probe.close());
     if (topics.length) await client.subscribeAsync(topics, { qos: 1 });
     return probe;
   }
@@ -115,7 +117,10 @@ export class MqttProbe {
     return JSON.parse((await answer).payload) as { ok: boolean; output: string; data: T };
   }
 
+  private forget = () => {};
+
   async close(): Promise<void> {
-    await this.client.endAsync(true);
+    this.forget();
+    if (!this.client.disconnecting) await this.client.endAsync(true);
   }
 }

@@ -5,14 +5,14 @@ import { Mosquitto } from '../helpers/mosquitto.js';
 import { MqttProbe } from '../helpers/mqtt-probe.js';
 import { freePort } from '../helpers/ports.js';
 
-describe('broker restarts and the embedded broker', () => {
+describe('broker restarts and the embedded broker', { timeout: 300_000 }, () => {
   const broker = new Mosquitto();
   before(async () => {
     await broker.start();
-  });
+  }, { timeout: 180_000 });
   after(async () => {
     await broker.dispose();
-  });
+  }, { timeout: 180_000 });
 
   it('reconnects after a broker restart and publishes its retained state again', async () => {
     const box = new BoxProcess({ ROOMBOX_MQTT_URL: broker.url }).start();

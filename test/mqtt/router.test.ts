@@ -5,17 +5,17 @@ import { MqttProbe } from '../helpers/mqtt-probe.js';
 import { startInProcessBox } from '../helpers/in-process-box.js';
 import { CommandRejected, parseJsonObject } from '../../firmware/mqtt/router.js';
 
-describe('command router', () => {
+describe('command router', { timeout: 300_000 }, () => {
   const broker = new Mosquitto();
   let probe: MqttProbe;
   before(async () => {
     await broker.start();
     probe = await MqttProbe.connect(broker.url, ['roombox/testbox/#']);
-  });
+  }, { timeout: 180_000 });
   after(async () => {
     await probe.close();
     await broker.dispose();
-  });
+  }, { timeout: 180_000 });
 
   it('turns every rejected command into exactly one P/error and runs nothing for it', async () => {
     const box = await startInProcessBox({ env: { ROOMBOX_MQTT_URL: broker.url } });

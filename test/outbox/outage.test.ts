@@ -22,7 +22,7 @@ function assertCompleteInOrder(seen: number[]): void {
   for (let i = 1; i < unique.length; i++) assert.equal(unique[i], unique[i - 1]! + 1, `gap after seq ${unique[i - 1]}: ${unique.join(',')}`);
 }
 
-describe('outbox: nothing accepted is lost', () => {
+describe('outbox: nothing accepted is lost', { timeout: 300_000 }, () => {
   const broker = new Mosquitto();
   let proxy: TcpProxy;
   let probe: MqttProbe;
@@ -30,12 +30,12 @@ describe('outbox: nothing accepted is lost', () => {
     await broker.start();
     proxy = await new TcpProxy(broker.port).start();
     probe = await MqttProbe.connect(broker.url, ['roombox/testbox/event', 'roombox/testbox/telemetry', 'roombox/testbox/status']);
-  });
+  }, { timeout: 180_000 });
   after(async () => {
     await probe.close();
     await proxy.stop();
     await broker.dispose();
-  });
+  }, { timeout: 180_000 });
 
   it('keeps events and telemetry through a broker outage and a SIGKILL, and delivers every seq in order', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'roombox-outbox-'));

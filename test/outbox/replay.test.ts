@@ -9,7 +9,7 @@ import { BoxProcess } from '../helpers/box-process.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { MqttProbe } from '../helpers/mqtt-probe.js';
 
-describe('persisted zone state', () => {
+describe('persisted zone state', { timeout: 300_000 }, () => {
   it("restores a zone's volume, mode and mute after a restart", async () => {
     const broker = await new Mosquitto().start();
     const probe = await MqttProbe.connect(broker.url, ['roombox/testbox/zone/kitchen/state']);
@@ -53,7 +53,7 @@ async function leaveBacklog(dataDir: string, count: number): Promise<void> {
   await db.close();
 }
 
-describe('replay of a backlog', () => {
+describe('replay of a backlog', { timeout: 300_000 }, () => {
   it("delivers the backlog in seq order without holding back a command's state", async () => {
     const broker = await new Mosquitto().start();
     const dataDir = mkdtempSync(join(tmpdir(), 'roombox-backlog-'));

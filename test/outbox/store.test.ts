@@ -13,7 +13,7 @@ import { MqttProbe } from '../helpers/mqtt-probe.js';
 
 const { logger: log } = createLogger('silent');
 
-describe('database and persisted state', () => {
+describe('database and persisted state', { timeout: 300_000 }, () => {
   it('moves a damaged database aside, starts a fresh one, and the box reports it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'roombox-db-'));
     writeFileSync(join(dir, DB_FILE), Buffer.concat([Buffer.from('this is not a database'), Buffer.alloc(8192, 0xa5)]));

@@ -14,7 +14,7 @@ interface DgramServer {
 }
 const unix = createRequire(import.meta.url)('unix-dgram') as { createSocket(t: 'unix_dgram', fn?: (msg: Buffer) => void): DgramServer };
 
-describe('systemd notify protocol', () => {
+describe('systemd notify protocol', { timeout: 300_000 }, () => {
   it('sends READY=1 once online, WATCHDOG=1 at half the watchdog period, STOPPING=1 on SIGTERM', async () => {
     const broker = await new Mosquitto().start();
     const path = join(mkdtempSync(join(tmpdir(), 'roombox-notify-')), 'notify.sock');

@@ -5,9 +5,9 @@ import { ManualClock } from '../../firmware/core/clock.js';
 import { createPlayer } from '../../firmware/players/index.js';
 
 let server: Server | undefined;
-after(() => server?.close());
+after(() => server?.close(), { timeout: 30_000 });
 
-test('a player that keeps losing its connection retries on the clock, with growing delays', async () => {
+test('a player that keeps losing its connection retries on the clock, with growing delays', { timeout: 60_000 }, async () => {
   // A control port that accepts and hangs up at once, counting the attempts.
   let attempts = 0;
   let onAttempt = () => {};
@@ -43,7 +43,7 @@ test('a player that keeps losing its connection retries on the clock, with growi
   assert.equal(attempts, 4, 'no attempts after stop()');
 });
 
-test('a player that stops answering is noticed by the heartbeat and dropped', async () => {
+test('a player that stops answering is noticed by the heartbeat and dropped', { timeout: 60_000 }, async () => {
   // A control port that answers the status read once, then goes silent (a hung host).
   const sockets: import('node:net').Socket[] = [];
   const silent = createServer((s) => {

@@ -9,7 +9,7 @@ interface Status {
   server: { groups: { clients: { id: string; config: { volume: { percent: number; muted: boolean } } }[] }[] };
 }
 
-describe('Snapcast player (real snapserver and snapclient 0.26)', () => {
+describe('Snapcast player (real snapserver and snapclient 0.26)', { timeout: 300_000 }, () => {
   const snap = new SnapServer();
   let client: ChildProcess;
   let player: Player;
@@ -33,13 +33,13 @@ describe('Snapcast player (real snapserver and snapclient 0.26)', () => {
     player = createPlayer(snap.playerUrl('zone-a'), { clock: systemClock, baseDelayMs: 200, maxDelayMs: 1000 });
     source = new PlayerPlaybackSource(player);
     player.connect();
-  });
+  }, { timeout: 180_000 });
 
   after(async () => {
     source?.dispose();
     await player?.stop();
     await snap.dispose();
-  });
+  }, { timeout: 180_000 });
 
   test('connected to the server; the client is unknown until it joins, then idle', async () => {
     await waitForState(player, (s) => s.connected);

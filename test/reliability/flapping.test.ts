@@ -11,7 +11,7 @@ const UP_MS = 3000;
 const P = 'roombox/testbox';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('broker flapping: down 2 s, up 3 s', () => {
+describe('broker flapping: down 2 s, up 3 s', { timeout: 600_000 }, () => {
   const broker = new Mosquitto();
   let proxy: TcpProxy;
   let probe: MqttProbe;
@@ -25,13 +25,13 @@ describe('broker flapping: down 2 s, up 3 s', () => {
     probe = await MqttProbe.connect(broker.url, [`${P}/event`, `${P}/telemetry`, `${P}/status`, `${P}/response`, `${P}/zone/living/state`]);
     box = new BoxProcess({ ROOMBOX_MQTT_URL: proxy.url, ROOMBOX_TELEMETRY_S: '1', ROOMBOX_LOG_LEVEL: 'warn' }).start();
     await probe.waitFor((m) => m.topic === `${P}/status` && m.payload === 'online', 30_000, 'online');
-  });
+  }, { timeout: 180_000 });
   after(async () => {
     await box.dispose();
     await probe.close();
     await proxy.stop();
     await broker.dispose();
-  });
+  }, { timeout: 180_000 });
 
   it(`loses nothing, converges and backs off with jitter over ${FLAP_S} s of flapping`, async () => {
     const connectionsBefore = proxy.connections;

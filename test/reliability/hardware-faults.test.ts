@@ -109,10 +109,10 @@ class Rig {
   }
 }
 
-describe('an I2C chip that stops answering', () => {
+describe('an I2C chip that stops answering', { timeout: 300_000 }, () => {
   const rig = new Rig();
-  before(() => rig.start());
-  after(() => rig.dispose());
+  before(() => rig.start(), { timeout: 180_000 });
+  after(() => rig.dispose(), { timeout: 180_000 });
 
   it('EIO: a volume command gets one clear P/error and changes nothing, the zone reports a fault and is muted, the other zone works, and the chip gets its state back when it answers', { timeout: 120_000 }, async () => {
     await rig.probe.publish(`${P}/zone/living/set`, JSON.stringify({ power: 'on', volume: 40 }));
@@ -188,10 +188,10 @@ describe('an I2C chip that stops answering', () => {
   });
 });
 
-describe('a fault line that chatters', () => {
+describe('a fault line that chatters', { timeout: 300_000 }, () => {
   const rig = new Rig();
-  before(() => rig.start());
-  after(() => rig.dispose());
+  before(() => rig.start(), { timeout: 180_000 });
+  after(() => rig.dispose(), { timeout: 180_000 });
 
   it('one amp_fault and one amp_fault_cleared for 400 toggles, the amp off and muted meanwhile, and the zone usable once the line is quiet', { timeout: 120_000 }, async () => {
     await rig.probe.publish(`${P}/zone/kitchen/set`, JSON.stringify({ power: 'on', mute: false }));
@@ -234,10 +234,10 @@ describe('a fault line that chatters', () => {
   });
 });
 
-describe('a capture device that vanishes mid-read', () => {
+describe('a capture device that vanishes mid-read', { timeout: 300_000 }, () => {
   const rig = new Rig();
-  before(() => rig.start());
-  after(() => rig.dispose());
+  before(() => rig.start(), { timeout: 180_000 });
+  after(() => rig.dispose(), { timeout: 180_000 });
 
   it('the read fails and the card goes: absent with its alarm, no crash, and capture comes back with the card', { timeout: 60_000 }, async () => {
     await rig.since(0, inputState((s) => s.present && s.capturing), 'stage capturing');
@@ -280,7 +280,7 @@ describe('a capture device that vanishes mid-read', () => {
   });
 });
 
-describe('the fault line filter, on a manual clock', () => {
+describe('the fault line filter, on a manual clock', { timeout: 300_000 }, () => {
   const kitchen = baseZone({ name: 'kitchen', amp: { chip: 'max9744', bus: 1, address: 0x4b }, volumeDb: { min: -50, max: 9.5 }, gpio: { enable: { line: 5, active: 'high' }, mute: { line: 6, active: 'high' }, fault: { line: 13, active: 'low' } } });
   const rig = async () => {
     const r = zoneRig(kitchen);
@@ -352,7 +352,7 @@ describe('the fault line filter, on a manual clock', () => {
   });
 });
 
-describe('a chip that stops answering, on a manual clock', () => {
+describe('a chip that stops answering, on a manual clock', { timeout: 300_000 }, () => {
   it('the exact recovery: retried every 2 s, then boot, enable, settle, power-up, volume and unmute, with the mute line around every enable change', async () => {
     const zp = baseZone();
     const r = zoneRig(zp);

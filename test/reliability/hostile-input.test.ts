@@ -78,7 +78,7 @@ function acceptable(command: string, payload: Buffer): boolean {
   }
 }
 
-describe('hostile input on every command topic', () => {
+describe('hostile input on every command topic', { timeout: 300_000 }, () => {
   const broker = new Mosquitto();
   let box: BoxProcess;
   let probe: MqttProbe;
@@ -96,12 +96,12 @@ describe('hostile input on every command topic', () => {
     probe = await MqttProbe.connect(broker.url, [`${P}/status`, `${P}/response`, `${P}/zone/+/state`]);
     box = new BoxProcess({ ROOMBOX_MQTT_URL: broker.url, ROOMBOX_LOG_LEVEL: 'error' }).start();
     await probe.waitFor((m) => m.topic === `${P}/status` && m.payload === 'online', 30_000, 'online');
-  });
+  }, { timeout: 180_000 });
   after(async () => {
     await box.dispose();
     await probe.close();
     await broker.dispose();
-  });
+  }, { timeout: 180_000 });
 
   it(`answers ${COUNT} malformed payloads with one P/error each and changes nothing`, async () => {
     const before = await hardware();

@@ -7,7 +7,7 @@ import { BoxProcess } from '../helpers/box-process.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { MqttProbe } from '../helpers/mqtt-probe.js';
 
-describe('SIGKILL at random moments', () => {
+describe('SIGKILL at random moments', { timeout: 600_000 }, () => {
   it('20 kills under load (KILL_ROUNDS to change): the database opens every time, seq never repeats, the amp is muted on start', { timeout: 400_000 }, async () => {
     const broker = await new Mosquitto().start();
     const probe = await MqttProbe.connect(broker.url, ['roombox/testbox/event', 'roombox/testbox/telemetry']);

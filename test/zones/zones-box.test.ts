@@ -27,17 +27,17 @@ const stateOf = (zone: string, pred: (s: Record<string, unknown>) => boolean) =>
   }
 };
 
-describe('zones in the real box process', () => {
+describe('zones in the real box process', { timeout: 300_000 }, () => {
   const broker = new Mosquitto();
   let probe: MqttProbe;
   before(async () => {
     await broker.start();
     probe = await MqttProbe.connect(broker.url, [`${P}/#`]);
-  });
+  }, { timeout: 180_000 });
   after(async () => {
     await probe.close();
     await broker.dispose();
-  });
+  }, { timeout: 180_000 });
 
   it('volume/set 40 sets the PCM512x volume registers for the dB at 40; a RUNNING advancing stream powers an auto zone up; SIGTERM mutes and turns the amp off', async () => {
     const profile = loadProfile('sim');

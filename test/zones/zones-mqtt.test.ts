@@ -19,7 +19,7 @@ const stateOf = (zone: string, pred: (s: Record<string, unknown>) => boolean) =>
   }
 };
 
-describe('zones over MQTT', () => {
+describe('zones over MQTT', { timeout: 300_000 }, () => {
   const broker = new Mosquitto();
   let probe: MqttProbe;
   let box: Awaited<ReturnType<typeof startInProcessBox>>;
@@ -28,12 +28,12 @@ describe('zones over MQTT', () => {
     probe = await MqttProbe.connect(broker.url, [`${P}/#`, 'homeassistant/#']);
     box = await startInProcessBox({ env: { ROOMBOX_MQTT_URL: broker.url, ROOMBOX_ZONE_KITCHEN_MAX_VOLUME: '60', ROOMBOX_AMP_IDLE_S: '1' } });
     await probe.waitFor(stateOf('kitchen', (s) => s.power === 'standby'), 15_000, 'kitchen state');
-  });
+  }, { timeout: 180_000 });
   after(async () => {
     await box.stop();
     await probe.close();
     await broker.dispose();
-  });
+  }, { timeout: 180_000 });
 
   it('publishes retained zone state and the zone entities in discovery', async () => {
     const late = await MqttProbe.connect(broker.url, [`${P}/zone/+/state`]);
