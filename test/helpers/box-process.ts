@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnChild } from './children.js';
+import { Changes } from './wait.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -18,6 +19,7 @@ export class BoxProcess {
   signal: NodeJS.Signals | null = null;
   readonly dataDir: string;
   private exited?: Promise<void>;
+  private readonly output = new Changes();
 
   constructor(
     readonly env: Record<string, string>,
@@ -38,12 +40,16 @@ export class BoxProcess {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.proc = proc;
-    proc.stdout!.on('data', (d) => (this.stdout += d));
+    proc.stdout!.on('data', (d) => {
+      this.stdout += d;
+      this.output.changed();
+    });
     proc.stderr!.on('data', (d) => (this.stderr += d));
     this.exited = new Promise((resolve) =>
       proc.once('exit', (code, signal) => {
         this.exitCode = code;
         this.signal = signal;
+        this.output.changed();
         resolve();
       }),
     );
@@ -52,12 +58,20 @@ export class BoxProcess {
 
   /** Resolves when a stdout log line matches. */
   async waitForLog(pattern: RegExp, timeoutMs = 20_000): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while (!pattern.test(this.stdout)) {
-      if (this.exitCode !== null || this.signal) throw new Error(`box exited (${this.exitCode ?? this.signal}) before ${pattern}: ${this.stderr}\n${this.stdout.slice(-2000)}`);
-      if (Date.now() > end) throw new Error(`timed out waiting for ${pattern}; stdout: ${this.stdout.slice(-2000)} stderr: ${this.stderr}`);
-      await new Promise((r) => setTimeout(r, 25));
+    const gone = () => this.exitCode !== null || this.signal !== null;
+    try {
+      await this.output.until(() => pattern.test(this.stdout) || gone(), timeoutMs, `${pattern}`);
+    } catch {
+      throw new Error(`timed out waiting for ${pattern}; stdout: ${this.stdout.slice(-2000)} stderr: ${this.stderr}`);
     }
+    if (!pattern.test(this.stdout)) throw new Error(`box exited (${this.exitCode ?? this.signal}) before ${pattern}: ${this.stderr}\n${this.stdout.slice(-2000)}`);
+  }
+
+  /** Resolves once the box has written `count` more lines on stdout than when called. */
+  async waitForLines(count: number, timeoutMs = 20_000): Promise<void> {
+    const lines = () => this.stdout.split('\n').length - 1;
+    const target = lines() + count;
+    await this.output.until(() => lines() >= target || this.exitCode !== null || this.signal !== null, timeoutMs, `${count} more log lines`);
   }
 
   /** Sends a signal and waits for the exit. */

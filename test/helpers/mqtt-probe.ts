@@ -76,6 +76,13 @@ export class MqttProbe {
     return this.waitFor((m, i) => i >= mark && pred(m), timeoutMs, what);
   }
 
+  /** Resolves once `count` messages from `mark` on match (and with those messages). */
+  waitCount(mark: number, pred: (m: Received) => boolean, count: number, timeoutMs = 10_000, what = `${count} messages`): Promise<Received[]> {
+    let seen = this.since(mark).filter(pred).length;
+    if (seen >= count) return Promise.resolve(this.since(mark).filter(pred));
+    return this.next((m, i) => i >= mark && pred(m) && ++seen >= count, timeoutMs, what).then(() => this.since(mark).filter(pred));
+  }
+
   /** The id of the last `marker()` request. */
   lastMarkerId = '';
 

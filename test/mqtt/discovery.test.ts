@@ -22,7 +22,7 @@ describe('Home Assistant device-based discovery', { timeout: 300_000 }, () => {
     probe = await MqttProbe.connect(broker.url, ['roombox/#', 'homeassistant/#']);
   }, { timeout: 180_000 });
   after(async () => {
-    await probe.close();
+    await probe?.close();
     await broker.dispose();
   }, { timeout: 180_000 });
 

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { systemClock } from '../../firmware/core/clock.js';
 import { createPlayer, PlayerPlaybackSource, PlayerVolumeSync, type CapEnforced, type Player } from '../../firmware/players/index.js';
 import { SnapServer, waitForState } from '../helpers/players.js';
+import { eventually } from '../helpers/wait.js';
 
 interface Status {
   server: { groups: { clients: { id: string; config: { volume: { percent: number; muted: boolean } } }[] }[] };
@@ -20,13 +21,16 @@ describe('Snapcast player (real snapserver and snapclient 0.26)', { timeout: 300
     return status.server.groups.flatMap((g) => g.clients).find((c) => c.id === id)?.config.volume;
   };
 
-  const waitForServerVolume = async (pred: (v: number) => boolean) => {
-    for (const end = Date.now() + 20_000; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
-      const v = await volumeOnServer('zone-a').catch(() => undefined);
-      if (v && pred(v.percent)) return v.percent;
-    }
-    throw new Error('the server never showed the client');
-  };
+  /** The server is asked (as a phone app would) until it shows the client's volume as expected. */
+  const waitForServerVolume = (pred: (v: number) => boolean) =>
+    eventually(
+      async () => {
+        const v = await volumeOnServer('zone-a');
+        if (!v || !pred(v.percent)) throw new Error(`the server shows ${JSON.stringify(v)}`);
+        return v.percent;
+      },
+      { timeoutMs: 20_000, what: 'the client volume on the server', retryMs: 100 },
+    );
 
   before(async () => {
     await snap.start();

@@ -38,8 +38,8 @@ describe('a zone that follows its Snapcast client (real snapserver and snapclien
     }).start();
   }, { timeout: 180_000 });
   after(async () => {
-    await box.dispose();
-    await probe.close();
+    await box?.dispose();
+    await probe?.close();
     await broker.dispose();
     await snap.dispose();
   }, { timeout: 180_000 });

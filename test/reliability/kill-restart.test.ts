@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { BoxProcess } from '../helpers/box-process.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { MqttProbe } from '../helpers/mqtt-probe.js';
+import { outboxOnDisk } from '../helpers/outbox-file.js';
 
 describe('SIGKILL at random moments', { timeout: 600_000 }, () => {
   it('20 kills under load (KILL_ROUNDS to change): the database opens every time, seq never repeats, the amp is muted on start', { timeout: 400_000 }, async () => {
@@ -21,7 +22,8 @@ describe('SIGKILL at random moments', { timeout: 600_000 }, () => {
           await box.waitForLog(/"msg":"zone started"/, 30_000);
           // Load: commands that produce events and state writes, while telemetry flows.
           for (let i = 0; i < 20; i++) void probe.client.publish('roombox/testbox/zone/living/volume/set', String(10 + ((round * 7 + i) % 60)));
-          await new Promise((r) => setTimeout(r, 100 + Math.floor(Math.random() * 1200)));
+          // A random moment, counted in what the box does (its log lines) rather than in wall time.
+          await box.waitForLines(Math.floor(Math.random() * 60), 30_000);
           await box.kill('SIGKILL');
           assert.doesNotMatch(box.stdout, /database unreadable/, `round ${round}: the database opened`);
           // The first thing the box does to each zone's hardware is assert mute.
@@ -37,7 +39,9 @@ describe('SIGKILL at random moments', { timeout: 600_000 }, () => {
       // One clean run to deliver the backlog, then check every seq is unique and increasing.
       const box = new BoxProcess(env).start();
       await box.waitForLog(/"msg":"online"/, 30_000);
-      await new Promise((r) => setTimeout(r, 3000));
+      // Delivery goes in seq order: once the last one held at the start arrives, the backlog is out.
+      const lastHeld = (await outboxOnDisk(dataDir)).maxSeq;
+      await probe.waitFor((m) => (JSON.parse(m.payload) as { seq: number }).seq >= lastHeld, 60_000, `seq ${lastHeld}, the end of the backlog`);
       assert.equal(await box.kill('SIGTERM'), 0);
       await box.dispose();
       const seqs = probe.messages.map((m) => JSON.parse(m.payload).seq as number);

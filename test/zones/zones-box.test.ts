@@ -35,7 +35,7 @@ describe('zones in the real box process', { timeout: 300_000 }, () => {
     probe = await MqttProbe.connect(broker.url, [`${P}/#`]);
   }, { timeout: 180_000 });
   after(async () => {
-    await probe.close();
+    await probe?.close();
     await broker.dispose();
   }, { timeout: 180_000 });
 
