@@ -67,13 +67,6 @@ export class BoxProcess {
     if (!pattern.test(this.stdout)) throw new Error(`box exited (${this.exitCode ?? this.signal}) before ${pattern}: ${this.stderr}\n${this.stdout.slice(-2000)}`);
   }
 
-  /** Resolves once the box has written `count` more lines on stdout than when called. */
-  async waitForLines(count: number, timeoutMs = 20_000): Promise<void> {
-    const lines = () => this.stdout.split('\n').length - 1;
-    const target = lines() + count;
-    await this.output.until(() => lines() >= target || this.exitCode !== null || this.signal !== null, timeoutMs, `${count} more log lines`);
-  }
-
   /** Sends a signal and waits for the exit. */
   async kill(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 15_000): Promise<number | null> {
     if (!this.proc || this.exitCode !== null || this.signal) return this.exitCode;

@@ -88,6 +88,7 @@ describe('a zone that follows its Snapcast client (real snapserver and snapclien
     await probe.publish('roombox/testbox/zone/living/mute/set', 'OFF');
     await zone.state((s) => !s.mute, 'unmuted', mark);
     assert.deepEqual(await onServer(), { percent: 60, muted: false });
+    await zone.settled();
     assert.equal(probe.topic('roombox/testbox/error').length, 0, 'no command was refused');
   });
 

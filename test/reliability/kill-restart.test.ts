@@ -12,18 +12,26 @@ describe('SIGKILL at random moments', { timeout: 600_000 }, () => {
   it('20 kills under load (KILL_ROUNDS to change): the database opens every time, seq never repeats, the amp is muted on start', { timeout: 400_000 }, async () => {
     const broker = await new Mosquitto().start();
     const probe = await MqttProbe.connect(broker.url, ['roombox/testbox/event', 'roombox/testbox/telemetry']);
+    // Everything the box says: what the kill moments are counted in.
+    const pace = await MqttProbe.connect(broker.url, ['roombox/testbox/#']);
     const dataDir = mkdtempSync(join(tmpdir(), 'roombox-kill-'));
     const env = { ROOMBOX_MQTT_URL: broker.url, ROOMBOX_DATA_DIR: dataDir, ROOMBOX_TELEMETRY_S: '1', ROOMBOX_LOG_LEVEL: 'debug' };
     try {
       const rounds = Number(process.env.KILL_ROUNDS ?? 20);
       for (let round = 0; round < rounds; round++) {
+        // A random moment, counted in what the box does rather than in wall time: right after its
+        // zones start (0), or after it has published that many messages under load.
+        const moment = Math.floor(Math.random() * 30);
+        const from = pace.mark();
         const box = new BoxProcess(env).start();
         try {
           await box.waitForLog(/"msg":"zone started"/, 30_000);
-          // Load: commands that produce events and state writes, while telemetry flows.
-          for (let i = 0; i < 20; i++) void probe.client.publish('roombox/testbox/zone/living/volume/set', String(10 + ((round * 7 + i) % 60)));
-          // A random moment, counted in what the box does (its log lines) rather than in wall time.
-          await box.waitForLines(Math.floor(Math.random() * 60), 30_000);
+          if (moment > 0) {
+            await pace.waitSince(from, (m) => m.topic === 'roombox/testbox/status' && m.payload === 'online', 30_000, `round ${round}: online`);
+            // Load: commands that produce events and state writes, while telemetry flows.
+            for (let i = 0; i < 20; i++) void pace.client.publish('roombox/testbox/zone/living/volume/set', String(10 + ((round * 7 + i) % 60)));
+            await pace.waitCount(from, () => true, moment, 30_000, `round ${round}: ${moment} messages from the box`);
+          }
           await box.kill('SIGKILL');
           assert.doesNotMatch(box.stdout, /database unreadable/, `round ${round}: the database opened`);
           // The first thing the box does to each zone's hardware is assert mute.
@@ -56,6 +64,7 @@ describe('SIGKILL at random moments', { timeout: 600_000 }, () => {
       }
       assert.ok(unique.length > 20);
     } finally {
+      await pace.close();
       await probe.close();
       await broker.dispose();
     }
