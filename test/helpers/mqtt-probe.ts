@@ -108,10 +108,6 @@ export class MqttProbe {
     return this.topic(t).map((m) => JSON.parse(m.payload) as T);
   }
 
-  clear(): void {
-    this.messages.length = 0;
-  }
-
   async publish(topic: string, payload: string | Buffer, retain = false): Promise<void> {
     await this.client.publishAsync(topic, payload, { qos: 1, retain });
   }
