@@ -21,7 +21,9 @@ const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).ver
 let bundle = '';
 let nodeRoot = '';
 
-describe('release bundle, image and flashing', { concurrency: false, timeout: 850_000 }, () => {
+// Builds and a qemu boot take minutes, more on a busy machine: the suite's own bound is the whole
+// run's, and the runner's per-file bound (TEST_FILE_TIMEOUT_S) is the one that normally applies.
+describe('release bundle, image and flashing', { concurrency: false, timeout: 3_600_000 }, () => {
   before(() => {
     nodeRoot = join(work, 'node-root');
     sh('scripts/arm64-sysroot', [nodeRoot, 'trixie', '--with-deps', 'nodejs', 'libasound2t64']);
