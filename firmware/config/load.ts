@@ -4,21 +4,36 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { BOX_ID_RE, VARS, ZONE_NAME_RE, ZONE_VARS, type JsonSchema, type ZoneVarField } from './schema.js';
 import { ConfigError, type Config, type ZoneEnv } from './config.js';
 
-const ajv = new Ajv({ coerceTypes: true, allErrors: false, strict: true });
+// No coercion: ajv's would take ' 5', '1e3' and '0x50' for numbers. The text is read strictly
+// here (textValue), and the schema then checks the value it gave.
+const ajv = new Ajv({ coerceTypes: false, allErrors: false, strict: true });
 const compiled = new Map<JsonSchema, ValidateFunction>();
 
-/** Validates one raw string against a variable's schema; numbers and booleans are coerced. */
+/** Plain decimal notation only: what a person writes for a port, a count or seconds. */
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+/** The value a variable's text stands for under its schema's type, or undefined when it stands for none. */
+function textValue(schema: JsonSchema, raw: string): unknown {
+  switch (schema.type) {
+    case 'integer':
+    case 'number':
+      return DECIMAL.test(raw) ? Number(raw) : undefined;
+    case 'boolean':
+      return raw === 'true' ? true : raw === 'false' ? false : undefined;
+    default:
+      return raw;
+  }
+}
+
+/** Validates one raw string against a variable's schema. */
 function parseValue(schema: JsonSchema, raw: string): { ok: true; value: unknown } | { ok: false } {
   let validate = compiled.get(schema);
   if (!validate) {
-    validate = ajv.compile({ type: 'object', properties: { v: schema }, required: ['v'] });
+    validate = ajv.compile(schema);
     compiled.set(schema, validate);
   }
-  // ajv would coerce '' to 0 or false, and ' 5' to 5: neither is a value a person meant.
-  const numeric = schema.type === 'integer' || schema.type === 'number';
-  if (numeric && !/^-?\d+(\.\d+)?$/.test(raw)) return { ok: false };
-  const holder = { v: raw as unknown };
-  return validate(holder) ? { ok: true, value: holder.v } : { ok: false };
+  const value = textValue(schema, raw);
+  return value !== undefined && validate(value) ? { ok: true, value } : { ok: false };
 }
 
 export interface LoadResult {

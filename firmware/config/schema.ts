@@ -1,7 +1,8 @@
 /**
  * Every ROOMBOX_* variable, in one place. This table is the single
- * source of truth: the loader validates against it (JSON Schema through ajv, strings coerced to
- * numbers and booleans) and `scripts/gen-config-doc.ts` renders docs/configuration.md from it.
+ * source of truth: the loader validates against it (JSON Schema through ajv, after reading numbers
+ * in plain decimal and booleans as true/false, never by coercion) and `scripts/gen-config-doc.ts`
+ * renders docs/configuration.md from it.
  * Empty values count as unset.
  */
 export type JsonSchema = Record<string, unknown>;

@@ -20,7 +20,7 @@ function setup() {
   return { clock, t, changes, feed };
 }
 
-describe('input alarms', () => {
+describe('input alarms', { timeout: 60_000 }, () => {
   it('raises silence only when every channel stays under the threshold for the hold time', () => {
     const { t, changes, feed } = setup();
     feed(9_000, win([-70, -80]));

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { startInProcessBox } from '../helpers/in-process-box.js';
+import { eventually } from '../helpers/wait.js';
 import { SimProcTree } from '../../firmware/sim/proc-tree.js';
 import { loadAlsaCapture } from '../../firmware/capture/alsa-source.js';
 import type { BoxEventInput } from '../../firmware/core/bus.js';
@@ -33,13 +34,13 @@ const available = (() => {
   }
 })();
 
-describe('a real ALSA input in the box', { skip: available ? false : 'alsa-capture is not installed' }, () => {
+describe('a real ALSA input in the box', { skip: available ? false : 'alsa-capture is not installed', timeout: 300_000 }, () => {
   const broker = new Mosquitto();
-  before(() => broker.start());
+  before(() => broker.start(), { timeout: 180_000 });
   after(async () => {
     await broker.dispose();
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, { timeout: 180_000 });
 
   it('captures while the card is there, closes when it goes and reopens when it returns', async () => {
     const tree = new SimProcTree(join(dir, 'root'));
@@ -49,15 +50,16 @@ describe('a real ALSA input in the box', { skip: available ? false : 'alsa-captu
     const events: string[] = [];
     box.app.ctx.bus.on('box.event', (e: BoxEventInput) => events.push(e.type));
     const info = async () => JSON.parse((await box.app.ctx.commands.execute('input mic --json', 'test')).output);
-    const until = async (what: string, pred: (d: Record<string, any>) => boolean) => {
-      const end = Date.now() + 15_000;
-      for (;;) {
-        const d = await info();
-        if (pred(d)) return d;
-        if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(d)}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    };
+    /** The input is asked, as a person at the console would, until it shows `what`. */
+    const until = (what: string, pred: (d: Record<string, any>) => boolean) =>
+      eventually(
+        async () => {
+          const d = await info();
+          if (!pred(d)) throw new Error(JSON.stringify(d));
+          return d as Record<string, any>;
+        },
+        { timeoutMs: 15_000, what },
+      );
     try {
       const d = await until('capturing', (x) => x.capturing && x.levels !== null);
       assert.equal(d.pcm, 'roombox_zero');

@@ -54,8 +54,8 @@ function capture(pcmName: string, format: SampleFormat, frames: number): Promise
   });
 }
 
-describe('ALSA capture through the file plugin', { skip: alsaMissing() }, () => {
-  after(() => rmSync(dir, { recursive: true, force: true }));
+describe('ALSA capture through the file plugin', { skip: alsaMissing(), timeout: 60_000 }, () => {
+  after(() => rmSync(dir, { recursive: true, force: true }), { timeout: 30_000 });
 
   for (const format of ['S16_LE', 'S32_LE'] as const) {
     it(`captures ${format}: a half-scale (-6 dB) sine reads -6.02 peak and -9.03 RMS on both channels`, async () => {
@@ -90,13 +90,13 @@ class FakeWorker extends EventEmitter {
   }
 }
 
-describe('alsa-capture event handling', () => {
+describe('alsa-capture event handling', { timeout: 60_000 }, () => {
   let worker: FakeWorker;
   let got: { frames: number; first: number }[];
   let failures: string[];
   let overruns: number;
   let source: AlsaCaptureSource;
-  before(() => {});
+  before(() => {}, { timeout: 30_000 });
   const open = () => {
     got = [];
     failures = [];

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Mosquitto } from '../helpers/mosquitto.js';
+import { jsonOn } from '../helpers/box-api.js';
 import { MqttProbe, type Received } from '../helpers/mqtt-probe.js';
 import { startInProcessBox } from '../helpers/in-process-box.js';
 import { BoxProcess } from '../helpers/box-process.js';
@@ -19,44 +20,34 @@ import { loadProfile } from '../../firmware/board/load-profile.js';
  * in this process (the same registry those transports serve).
  */
 const P = 'roombox/testbox';
-const isJson = (topic: string, pred: (v: Record<string, unknown>) => boolean) => (m: Received) => {
-  if (m.topic !== topic) return false;
-  try {
-    return pred(JSON.parse(m.payload));
-  } catch {
-    return false;
-  }
-};
+const isJson = (topic: string, pred: (v: Record<string, unknown>) => boolean) => jsonOn(topic, pred);
 const levelsAre = (peak: number, rms: number) => isJson(`${P}/input/stage/levels`, (v) => JSON.stringify(v.peak_dbfs) === JSON.stringify([peak, peak]) && JSON.stringify(v.rms_dbfs) === JSON.stringify([rms, rms]));
 const eventIs = (type: string) => isJson(`${P}/event`, (v) => v.type === type && v.input === 'stage');
 const stateHas = (fields: Record<string, unknown>) => isJson(`${P}/input/stage/state`, (v) => Object.entries(fields).every(([k, x]) => v[k] === x));
 
-describe('capture box on the sim board', () => {
+describe('capture box on the sim board', { timeout: 300_000 }, () => {
   const broker = new Mosquitto();
   let probe: MqttProbe;
   before(async () => {
     await broker.start();
     probe = await MqttProbe.connect(broker.url, [`${P}/#`, 'homeassistant/#']);
-  });
+  }, { timeout: 180_000 });
   after(async () => {
-    await probe.close();
+    await probe?.close();
     await broker.dispose();
-  });
+  }, { timeout: 180_000 });
 
   it('meters sim tones, raises silence and clip alarms, and follows unplug and plug', async () => {
     const box = await startInProcessBox({ env: { ROOMBOX_MQTT_URL: broker.url, ROOMBOX_SILENCE_S: '1' } });
     /** Runs a command; `seen` then waits for a message that arrived after it. */
     let mark = 0;
     const run = async (line: string) => {
-      mark = probe.messages.length;
+      mark = probe.mark();
       const r = await box.app.ctx.commands.execute(line, 'test');
       assert.ok(r.ok, `${line}: ${r.output}`);
       return r;
     };
-    const seen = (pred: (m: Received) => boolean, timeoutMs: number, what: string) => {
-      const m = probe.messages.slice(mark).find(pred);
-      return m ? Promise.resolve(m) : probe.next(pred, timeoutMs, what);
-    };
+    const seen = (pred: (m: Received) => boolean, timeoutMs: number, what: string) => probe.waitSince(mark, pred, timeoutMs, what);
     try {
       await probe.waitFor(stateHas({ present: true, capturing: true, card: 2, device: 0, rate: 48000, channels: 2, format: 'S16_LE', alarm: null }), 10_000, 'stage present and capturing');
 
@@ -134,7 +125,7 @@ describe('capture box on the sim board', () => {
       const first = await probe.next((x) => x.topic === `${P}/input/stage/peak`, 5000, 'a peak value');
       const start = probe.messages.indexOf(first);
       await probe.next((x) => x.topic === `${P}/input/stage/peak`, 5000, 'a second peak value');
-      const between = probe.messages.slice(start).filter((x) => x.topic === `${P}/input/stage/levels`).length;
+      const between = probe.since(start, `${P}/input/stage/levels`).length;
       assert.ok(between >= 5, `the peak sensor is fed once per several level reports (${between} levels between two peaks)`);
       assert.deepEqual(JSON.parse(first.payload).peak_dbfs, [-20, -20]);
     } finally {
@@ -143,10 +134,10 @@ describe('capture box on the sim board', () => {
   });
 });
 
-describe('hot-plug and alarms from a fixture tree, on a controllable clock', () => {
+describe('hot-plug and alarms from a fixture tree, on a controllable clock', { timeout: 300_000 }, () => {
   const broker = new Mosquitto();
-  before(() => broker.start());
-  after(() => broker.dispose());
+  before(() => broker.start(), { timeout: 180_000 });
+  after(() => broker.dispose(), { timeout: 180_000 });
 
   it('notices unplug and plug within one scan and holds silence for ROOMBOX_SILENCE_S', async () => {
     const root = mkdtempSync(join(tmpdir(), 'roombox-fixture-'));
@@ -190,10 +181,10 @@ describe('hot-plug and alarms from a fixture tree, on a controllable clock', () 
   });
 });
 
-describe('the box process', () => {
+describe('the box process', { timeout: 300_000 }, () => {
   const broker = new Mosquitto();
-  before(() => broker.start());
-  after(() => broker.dispose());
+  before(() => broker.start(), { timeout: 180_000 });
+  after(() => broker.dispose(), { timeout: 180_000 });
 
   it('starts capturing the sim stage input and reports its levels', async () => {
     const probe = await MqttProbe.connect(broker.url, [`${P}/input/#`]);

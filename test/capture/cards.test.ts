@@ -9,7 +9,7 @@ import { SimProcTree } from '../../firmware/sim/proc-tree.js';
 
 const PI = readFileSync(join(import.meta.dirname, 'fixtures', 'cards-pi.txt'), 'utf8');
 
-describe('/proc/asound/cards parser', () => {
+describe('/proc/asound/cards parser', { timeout: 60_000 }, () => {
   it('reads built-in, HAT and USB cards with their long names', () => {
     const cards = parseCards(PI);
     assert.deepEqual(
@@ -38,7 +38,7 @@ describe('/proc/asound/cards parser', () => {
   });
 });
 
-describe('input matching', () => {
+describe('input matching', { timeout: 60_000 }, () => {
   const tree = new SimProcTree(mkdtempSync(join(tmpdir(), 'roombox-cards-')));
   tree.addCard({ index: 0, id: 'Headphones', driver: 'bcm2835_headpho', name: 'bcm2835 Headphones', longName: 'bcm2835 Headphones', playback: [0] });
   tree.addCard({ index: 2, id: 'sndrpihifiberry', driver: 'HifiberryDacp', name: 'snd_rpi_hifiberry_dacplus', longName: 'x', playback: [0], capture: [0] });

@@ -27,7 +27,7 @@ function meterAll(data: Uint8Array, opts: { channels?: number; format?: SampleFo
 
 const close = (actual: number, expected: number, tol: number, what: string) => assert.ok(Math.abs(actual - expected) <= tol, `${what}: ${actual} is not within ${tol} of ${expected}`);
 
-describe('meter', () => {
+describe('meter', { timeout: 60_000 }, () => {
   it('reads a half-scale (-6 dB) sine as -6.02 peak and -9.03 RMS on every channel (S16 and S32)', () => {
     for (const format of ['S16_LE', 'S32_LE'] as const) {
       const ws = meterAll(sinePcm({ ratio: 0.5, frames: 48000, format }), { format, windowFrames: 4800 });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { startInProcessBox } from '../helpers/in-process-box.js';
+import { eventually } from '../helpers/wait.js';
 import { SimProcTree } from '../../firmware/sim/proc-tree.js';
 import { loadProfile } from '../../firmware/board/load-profile.js';
 
@@ -12,10 +13,10 @@ import { loadProfile } from '../../firmware/board/load-profile.js';
  * The usb-capture board on a fixture tree with a USB card that this machine's ALSA does not have:
  * discovery finds it, the real alsa-capture open fails, and the box says so and keeps trying.
  */
-describe('usb-capture board', () => {
+describe('usb-capture board', { timeout: 300_000 }, () => {
   const broker = new Mosquitto();
-  before(() => broker.start());
-  after(() => broker.dispose());
+  before(() => broker.start(), { timeout: 180_000 });
+  after(() => broker.dispose(), { timeout: 180_000 });
 
   it('is a valid profile with one USB input', () => {
     const p = loadProfile('usb-capture');
@@ -32,13 +33,15 @@ describe('usb-capture board', () => {
     process.env.UV_THREADPOOL_SIZE = '2';
     const box = await startInProcessBox({ env: { ROOMBOX_MQTT_URL: broker.url, ROOMBOX_BOARD: 'usb-capture', ROOMBOX_PROC_ROOT: root } });
     try {
-      const deadline = Date.now() + 15_000;
-      let d: Record<string, unknown> = {};
-      while (Date.now() < deadline) {
-        d = JSON.parse((await box.app.ctx.commands.execute('input usb --json', 'test')).output);
-        if (d.failures as number > 0) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      // The input is asked, as a person at the console would, until it shows the failed open.
+      const d = await eventually(
+        async () => {
+          const shown = JSON.parse((await box.app.ctx.commands.execute('input usb --json', 'test')).output) as Record<string, unknown>;
+          if (!((shown.failures as number) > 0)) throw new Error(`no failed open yet: ${JSON.stringify(shown)}`);
+          return shown;
+        },
+        { timeoutMs: 15_000, what: 'a failed open of the USB card' },
+      );
       assert.equal(d.present, true);
       assert.equal(d.card, 1);
       assert.equal(d.capturing, false);

@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { DOC, renderDoc } from '../../scripts/gen-config-doc.js';
 
-it('docs/configuration.md shows exactly the variables the schema enforces', () => {
+it('docs/configuration.md shows exactly the variables the schema enforces', { timeout: 60_000 }, () => {
   const current = readFileSync(DOC, 'utf8');
   assert.equal(current, renderDoc(current), 'run `npx tsx scripts/gen-config-doc.ts` and commit the result');
 });
 
-it('the SD card settings template lists every variable, commented out', async () => {
+it('the SD card settings template lists every variable, commented out', { timeout: 60_000 }, async () => {
   const { ENV_TEMPLATE, renderEnvTemplate } = await import('../../scripts/gen-env-template.js');
   const current = readFileSync(ENV_TEMPLATE, 'utf8');
   assert.equal(current, renderEnvTemplate(), 'run `npx tsx scripts/gen-env-template.ts` and commit the result');
@@ -17,7 +17,7 @@ it('the SD card settings template lists every variable, commented out', async ()
   assert.doesNotMatch(current, /^ROOMBOX_/m, 'nothing is set by default');
 });
 
-it('the boot config fragment holds every real board amp line at its safe level', async () => {
+it('the boot config fragment holds every real board amp line at its safe level', { timeout: 60_000 }, async () => {
   const { BOOT_CONFIG, renderBootConfig } = await import('../../scripts/gen-boot-config.js');
   const current = readFileSync(BOOT_CONFIG, 'utf8');
   assert.equal(current, renderBootConfig(), 'run `npx tsx scripts/gen-boot-config.ts` and commit the result');

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BoxProcess } from '../helpers/box-process.js';
 
-describe('bad configuration stops the process with exit code 78', () => {
+describe('bad configuration stops the process with exit code 78', { timeout: 120_000 }, () => {
   it('names each bad variable on stderr and masks secrets', async () => {
     const box = new BoxProcess({ ROOMBOX_LEVELS_HZ: 'fast', ROOMBOX_MQTT_URL: 'mqtt://u:hunter2@', ROOMBOX_MQTT_VERSION: '9' }).start();
     try {
@@ -15,6 +15,22 @@ describe('bad configuration stops the process with exit code 78', () => {
       assert.match(lines[0]!, /ROOMBOX_MQTT_VERSION='9' is invalid: expected 4 \(MQTT 3\.1\.1\) or 5/);
       assert.match(lines[1]!, /ROOMBOX_LEVELS_HZ='fast' is invalid/);
       assert.doesNotMatch(box.stderr + box.stdout, /hunter2/);
+    } finally {
+      await box.dispose();
+    }
+  });
+
+  it('refuses numbers a coercing validator would take, one line each', async () => {
+    const box = new BoxProcess({ ROOMBOX_TELEMETRY_S: ' 5', ROOMBOX_OUTBOX_MAX: '1e3', ROOMBOX_EMBEDDED_BROKER_PORT: '0x50', ROOMBOX_ZONE_LIVING_MAX_VOLUME: ' 50 ' }).start();
+    try {
+      assert.equal(await box.waitExit(30_000), 78);
+      assert.deepEqual(box.stderr.trim().split('\n').sort(), [
+        "roombox: ROOMBOX_EMBEDDED_BROKER_PORT='0x50' is invalid: expected a port number 1-65535",
+        "roombox: ROOMBOX_OUTBOX_MAX='1e3' is invalid: expected a whole number 10-10000000",
+        "roombox: ROOMBOX_TELEMETRY_S=' 5' is invalid: expected seconds, 1-86400",
+        "roombox: ROOMBOX_ZONE_LIVING_MAX_VOLUME=' 50 ' is invalid: expected a whole number 0-100",
+      ]);
+      assert.equal(box.stdout, '', 'nothing started');
     } finally {
       await box.dispose();
     }

@@ -23,7 +23,7 @@ writeFileSync(pem, '-----BEGIN CERTIFICATE-----\n');
 const pwFile = join(dir, 'pw');
 writeFileSync(pwFile, 's3cret\n');
 
-describe('configuration from the environment', () => {
+describe('configuration from the environment', { timeout: 60_000 }, () => {
   it('runs on defaults with nothing set', () => {
     const { config, warnings } = loadConfig({}, { hostname: 'Living-Room.local', stdinIsTTY: true });
     assert.equal(config.id, 'living-room-local');
@@ -152,6 +152,18 @@ describe('configuration from the environment', () => {
     ['ROOMBOX_ZONE_LIVING_PLAYER', 'spotify://x'],
     ['ROOMBOX_ZONE_LIVING_VOLUME_SYNC', 'chip'],
     ['ROOMBOX_ZONE_LIV-ING_MAX_VOLUME', '50'],
+    // Values a coercing validator would turn into numbers or booleans; nobody means them so.
+    ['ROOMBOX_TELEMETRY_S', ' 5'],
+    ['ROOMBOX_TELEMETRY_S', '5 '],
+    ['ROOMBOX_OUTBOX_MAX', '1e3'],
+    ['ROOMBOX_EMBEDDED_BROKER_PORT', '0x50'],
+    ['ROOMBOX_EMBEDDED_BROKER_PORT', '+80'],
+    ['ROOMBOX_SILENCE_S', '.5'],
+    ['ROOMBOX_LEVELS_HZ', 'Infinity'],
+    ['ROOMBOX_MQTT_VERSION', '5.0e0'],
+    ['ROOMBOX_ZONE_LIVING_MAX_VOLUME', ' 50 '],
+    ['ROOMBOX_HA_DISCOVERY', '1'],
+    ['ROOMBOX_HA_DISCOVERY', 'TRUE'],
   ];
   for (const [name, value] of bad) {
     it(`rejects ${name}=${value.slice(0, 20)} with one line naming it and what is allowed`, () => {

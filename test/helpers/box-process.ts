@@ -1,7 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { spawnChild } from './children.js';
+import { Changes } from './wait.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -17,6 +19,7 @@ export class BoxProcess {
   signal: NodeJS.Signals | null = null;
   readonly dataDir: string;
   private exited?: Promise<void>;
+  private readonly output = new Changes();
 
   constructor(
     readonly env: Record<string, string>,
@@ -31,18 +34,22 @@ export class BoxProcess {
     this.stderr = '';
     this.exitCode = null;
     this.signal = null;
-    const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'firmware', 'main.ts'), ...this.args], {
+    const proc = spawnChild(process.execPath, ['--import', 'tsx', join(ROOT, 'firmware', 'main.ts'), ...this.args], {
       cwd: ROOT,
       env: { ...base, ROOMBOX_ID: 'testbox', ROOMBOX_LOG_LEVEL: 'info', ROOMBOX_CONSOLE: 'off', ROOMBOX_DATA_DIR: this.dataDir, ...this.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.proc = proc;
-    proc.stdout!.on('data', (d) => (this.stdout += d));
+    proc.stdout!.on('data', (d) => {
+      this.stdout += d;
+      this.output.changed();
+    });
     proc.stderr!.on('data', (d) => (this.stderr += d));
     this.exited = new Promise((resolve) =>
       proc.once('exit', (code, signal) => {
         this.exitCode = code;
         this.signal = signal;
+        this.output.changed();
         resolve();
       }),
     );
@@ -51,12 +58,13 @@ export class BoxProcess {
 
   /** Resolves when a stdout log line matches. */
   async waitForLog(pattern: RegExp, timeoutMs = 20_000): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while (!pattern.test(this.stdout)) {
-      if (this.exitCode !== null || this.signal) throw new Error(`box exited (${this.exitCode ?? this.signal}) before ${pattern}: ${this.stderr}\n${this.stdout.slice(-2000)}`);
-      if (Date.now() > end) throw new Error(`timed out waiting for ${pattern}; stdout: ${this.stdout.slice(-2000)} stderr: ${this.stderr}`);
-      await new Promise((r) => setTimeout(r, 25));
+    const gone = () => this.exitCode !== null || this.signal !== null;
+    try {
+      await this.output.until(() => pattern.test(this.stdout) || gone(), timeoutMs, `${pattern}`);
+    } catch {
+      throw new Error(`timed out waiting for ${pattern}; stdout: ${this.stdout.slice(-2000)} stderr: ${this.stderr}`);
     }
+    if (!pattern.test(this.stdout)) throw new Error(`box exited (${this.exitCode ?? this.signal}) before ${pattern}: ${this.stderr}\n${this.stdout.slice(-2000)}`);
   }
 
   /** Sends a signal and waits for the exit. */

@@ -6,6 +6,7 @@ import { loadProfile } from '../../firmware/board/load-profile.js';
 import { loadConfig } from '../../firmware/config/load.js';
 import type { Clock } from '../../firmware/core/clock.js';
 import { createLogger, LogRing } from '../../firmware/core/logger.js';
+import { atFileEnd } from './file-guard.js';
 
 export interface InProcessOptions {
   env: Record<string, string>;
@@ -26,13 +27,15 @@ export async function startInProcessBox(opts: InProcessOptions): Promise<{ app: 
   const ring = new LogRing(2000);
   const { logger } = createLogger(config.logLevel, ring, opts.printLogs ? process.stdout : { write: () => true });
   const app = new App({ config, profile, logger, logRing: ring, clock: opts.clock, random: opts.random });
-  await app.start();
-  return {
-    app,
-    ring,
-    stop: async () => {
+  let stopped: Promise<void> | undefined;
+  // Idempotent: a test's finally and the file's end may both call it.
+  const stop = () =>
+    (stopped ??= (async () => {
+      forget();
       await app.stop();
       rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+    })());
+  const forget = atFileEnd(stop);
+  await app.start();
+  return { app, ring, stop };
 }

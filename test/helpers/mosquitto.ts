@@ -1,9 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnChild } from './children.js';
 import { freePort } from './ports.js';
+import { eventually } from './wait.js';
 
 export interface MosquittoOptions {
   /** Extra lines for the listener (TLS, auth). */
@@ -44,7 +46,7 @@ export class Mosquitto {
         '',
       ].join('\n'),
     );
-    this.proc = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.proc = spawnChild('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.proc.stderr!.on('data', (d) => (this.log += d));
     await waitForPort(this.port, 5000, () => this.proc?.exitCode !== null ? `mosquitto exited: ${this.log}` : undefined);
     return this;
@@ -60,9 +62,8 @@ export class Mosquitto {
     });
   }
 
-  async restart(downMs = 0): Promise<void> {
+  async restart(): Promise<void> {
     await this.stop();
-    if (downMs) await new Promise((r) => setTimeout(r, downMs));
     await this.start();
   }
 
@@ -72,21 +73,21 @@ export class Mosquitto {
   }
 }
 
+/** Resolves once something accepts connections on the loopback port (a server that just started). */
 export async function waitForPort(port: number, timeoutMs: number, failed?: () => string | undefined): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const why = failed?.();
-    if (why) throw new Error(why);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
+  await eventually(
+    async () => {
+      const why = failed?.();
+      if (why) throw Object.assign(new Error(why), { fatal: true });
+      await new Promise<void>((resolve, reject) => {
+        const s = connect(port, '127.0.0.1');
+        s.once('connect', () => {
+          s.destroy();
+          resolve();
+        });
+        s.once('error', () => reject(new Error(`nothing listens on ${port}`)));
       });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > end) throw new Error(`nothing listens on ${port} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    },
+    { timeoutMs, what: `a server on port ${port}`, giveUp: (err) => (err as { fatal?: boolean }).fatal === true },
+  );
 }

@@ -1,4 +1,5 @@
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
+import { atFileEnd } from './file-guard.js';
 
 export interface Received {
   topic: string;
@@ -6,10 +7,11 @@ export interface Received {
   retain: boolean;
 }
 
-/** A message test; `index` is the message's place in `messages` (see ZoneWatch.mark()). */
+/** A message test; `index` is the message's place in `messages` (see `mark()`). */
 export type Match = (m: Received, index: number) => boolean;
 
 let requestIds = 0;
+let markerIds = 0;
 
 /** A test-side MQTT client that records what it receives and waits for what it expects. */
 export class MqttProbe {
@@ -31,6 +33,7 @@ export class MqttProbe {
   static async connect(url: string, topics: string[] = [], opts: IClientOptions = {}): Promise<MqttProbe> {
     const client = await mqtt.connectAsync(url, { reconnectPeriod: 200, ...opts });
     const probe = new MqttProbe(client);
+    probe.forget = atFileEnd(() => probe.close());
     if (topics.length) await client.subscribeAsync(topics, { qos: 1 });
     return probe;
   }
@@ -57,16 +60,52 @@ export class MqttProbe {
     });
   }
 
+  /** A cursor: where "since now" starts for `since()` and for a `Match`'s `index`. */
+  mark(): number {
+    return this.messages.length;
+  }
+
+  /** The messages received from `mark` on, on one topic if given. */
+  since(mark: number, topic?: string): Received[] {
+    const after = this.messages.slice(mark);
+    return topic === undefined ? after : after.filter((m) => m.topic === topic);
+  }
+
+  /** The first message from `mark` on (already received or future) that matches. */
+  waitSince(mark: number, pred: (m: Received) => boolean, timeoutMs = 10_000, what = 'message'): Promise<Received> {
+    return this.waitFor((m, i) => i >= mark && pred(m), timeoutMs, what);
+  }
+
+  /** Resolves once `count` messages from `mark` on match (and with those messages). */
+  waitCount(mark: number, pred: (m: Received) => boolean, count: number, timeoutMs = 10_000, what = `${count} messages`): Promise<Received[]> {
+    let seen = this.since(mark).filter(pred).length;
+    if (seen >= count) return Promise.resolve(this.since(mark).filter(pred));
+    return this.next((m, i) => i >= mark && pred(m) && ++seen >= count, timeoutMs, what).then(() => this.since(mark).filter(pred));
+  }
+
+  /** The id of the last `marker()` request. */
+  lastMarkerId = '';
+
+  /**
+   * Proves that everything the box published before answering a request has arrived: a
+   * `{"id":"marker-N","line":"version"}` request, resolved when its `P/response` comes (the broker
+   * keeps each connection's order, so whatever the box sent before the answer was received before it).
+   * The probe must be subscribed to `<base>/response`.
+   */
+  async marker(base: string, timeoutMs = 20_000): Promise<void> {
+    const id = `marker-${++markerIds}`;
+    this.lastMarkerId = id;
+    const answer = this.next((m) => m.topic === `${base}/response` && JSON.parse(m.payload).id === id, timeoutMs, `the answer to ${id}`);
+    await this.publish(`${base}/request`, JSON.stringify({ id, line: 'version' }));
+    await answer;
+  }
+
   topic(t: string): Received[] {
     return this.messages.filter((m) => m.topic === t);
   }
 
   json<T = Record<string, unknown>>(t: string): T[] {
     return this.topic(t).map((m) => JSON.parse(m.payload) as T);
-  }
-
-  clear(): void {
-    this.messages.length = 0;
   }
 
   async publish(topic: string, payload: string | Buffer, retain = false): Promise<void> {
@@ -81,7 +120,10 @@ export class MqttProbe {
     return JSON.parse((await answer).payload) as { ok: boolean; output: string; data: T };
   }
 
+  private forget = () => {};
+
   async close(): Promise<void> {
-    await this.client.endAsync(true);
+    this.forget();
+    if (!this.client.disconnecting) await this.client.endAsync(true);
   }
 }

@@ -1,12 +1,14 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Player, PlayerState } from '../../firmware/players/index.js';
+import { spawnChild } from './children.js';
 import { waitForPort } from './mosquitto.js';
 import { freePort } from './ports.js';
+import { eventually } from './wait.js';
 
 /** Resolves once the player's state satisfies `pred` (now or on a later change). */
 export function waitForState(player: Player, pred: (s: PlayerState) => boolean, timeoutMs = 20_000): Promise<PlayerState> {
@@ -90,21 +92,18 @@ export class MopidyServer {
       ].join('\n'),
     );
     const env = { ...process.env, HOME: this.dir, XDG_CONFIG_HOME: d('config'), XDG_CACHE_HOME: d('cache'), XDG_DATA_HOME: d('data') };
-    const proc = spawn('mopidy', ['--config', conf], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawnChild('mopidy', ['--config', conf], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     proc.stdout!.on('data', (b) => (this.log += b));
     proc.stderr!.on('data', (b) => (this.log += b));
-    const end = Date.now() + 30_000;
-    for (;;) {
-      if (proc.exitCode !== null) throw new Error(`mopidy exited: ${this.log}`);
-      try {
+    await eventually(
+      async () => {
+        if (proc.exitCode !== null) throw Object.assign(new Error(`mopidy exited: ${this.log}`), { fatal: true });
         await this.rpc('core.playback.get_state');
-        return this;
-      } catch {
-        if (Date.now() > end) throw new Error(`mopidy did not answer within 30 s: ${this.log}`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
+      },
+      { timeoutMs: 30_000, what: `mopidy answering (${this.log.slice(-500)})`, retryMs: 200, giveUp: (err) => (err as { fatal?: boolean }).fatal === true },
+    );
+    return this;
   }
 
   /** A JSON-RPC call over HTTP, as a phone app would make it. */
@@ -163,7 +162,7 @@ export class SnapServer {
     if (!this.controlPort) this.controlPort = await freePort();
     if (!this.streamPort) this.streamPort = await freePort();
     mkdirSync(join(this.dir, 'data'), { recursive: true });
-    const proc = spawn(
+    const proc = spawnChild(
       'snapserver',
       [
         '-c', '/dev/null',
@@ -193,7 +192,7 @@ export class SnapServer {
   /** Starts a snapclient writing its audio to a file, identified by hostID. */
   startClient(hostId: string): ChildProcess {
     const out = join(this.dir, `${hostId}.raw`);
-    const c = spawn('snapclient', ['-h', '127.0.0.1', '-p', String(this.streamPort), '--hostID', hostId, '--player', `file:filename=${out}`, '--logsink=null'], {
+    const c = spawnChild('snapclient', ['-h', '127.0.0.1', '-p', String(this.streamPort), '--hostID', hostId, '--player', `file:filename=${out}`, '--logsink=null'], {
       stdio: 'ignore',
     });
     this.clients.push(c);
@@ -208,7 +207,7 @@ export class SnapServer {
   /** Writes a 48 kHz stereo tone into the pipe source until stopFeed(). */
   feed(): void {
     if (this.feeder) return;
-    this.feeder = spawn('sh', ['-c', 'exec sox -n -t raw -r 48000 -b 16 -c 2 -e signed - synth 120 sine 440 vol 0.1 > "$0"', this.fifo], { stdio: 'ignore' });
+    this.feeder = spawnChild('sh', ['-c', 'exec sox -n -t raw -r 48000 -b 16 -c 2 -e signed - synth 120 sine 440 vol 0.1 > "$0"', this.fifo], { stdio: 'ignore' });
   }
 
   async stopFeed(): Promise<void> {

@@ -1,5 +1,6 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { freePort } from './ports.js';
+import { Changes } from './wait.js';
 
 /**
  * A TCP proxy on loopback that a test can cut: `down()` closes every connection and refuses new
@@ -13,6 +14,7 @@ export class TcpProxy {
   port = 0;
   /** Connections the proxy was asked for, refused ones included. */
   connections = 0;
+  private readonly arrivals = new Changes();
 
   constructor(private readonly targetPort: number) {}
 
@@ -24,6 +26,7 @@ export class TcpProxy {
     this.port = await freePort();
     this.server = createServer({ noDelay: true }, (client) => {
       this.connections++;
+      this.arrivals.changed();
       if (!this.open) return client.destroy();
       const upstream = connect({ port: this.targetPort, host: '127.0.0.1', noDelay: true });
       this.sockets.add(client);
@@ -41,6 +44,11 @@ export class TcpProxy {
     });
     await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', () => resolve()));
     return this;
+  }
+
+  /** Resolves once `count` connections in all have been asked for (refused ones included). */
+  attempted(count: number, timeoutMs = 30_000): Promise<void> {
+    return this.arrivals.until(() => this.connections >= count, timeoutMs, `connection attempt ${count}`);
   }
 
   down(): void {

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { backoffDelay } from '../../firmware/core/backoff.js';
 
-describe('reconnect backoff', () => {
+describe('reconnect backoff', { timeout: 60_000 }, () => {
   it('doubles from 1 s and is capped at 60 s', () => {
     const top = (n: number) => backoffDelay(n, () => 1);
     assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 7, 20].map(top), [1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000]);

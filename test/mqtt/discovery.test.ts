@@ -15,25 +15,29 @@ const REQUIRED: Record<string, string[]> = {
   event: ['state_topic', 'event_types'],
 };
 
-describe('Home Assistant device-based discovery', () => {
+describe('Home Assistant device-based discovery', { timeout: 300_000 }, () => {
   const broker = new Mosquitto();
   let probe: MqttProbe;
   before(async () => {
     await broker.start();
     probe = await MqttProbe.connect(broker.url, ['roombox/#', 'homeassistant/#']);
-  });
+  }, { timeout: 180_000 });
   after(async () => {
-    await probe.close();
+    await probe?.close();
     await broker.dispose();
-  });
+  }, { timeout: 180_000 });
 
   it('publishes one retained device message with device, origin, availability and valid components', async () => {
     const box = await startInProcessBox({ env: { ROOMBOX_MQTT_URL: broker.url } });
     try {
       await probe.waitFor((x) => x.topic === 'homeassistant/device/testbox/config');
       const late = await MqttProbe.connect(broker.url, ['homeassistant/device/testbox/config']);
-      const m = await late.waitFor((x) => x.topic === 'homeassistant/device/testbox/config');
-      await late.close();
+      let m;
+      try {
+        m = await late.waitFor((x) => x.topic === 'homeassistant/device/testbox/config');
+      } finally {
+        await late.close();
+      }
       assert.equal(m.retain, true);
       const cfg = JSON.parse(m.payload);
       assert.deepEqual(cfg.dev.identifiers, ['roombox_testbox']);
@@ -73,11 +77,10 @@ describe('Home Assistant device-based discovery', () => {
   });
 
   it('answers Home Assistant coming online with discovery and every state after a 2-10 s delay', async () => {
-    probe.clear();
+    const start = probe.mark();
     const box = await startInProcessBox({ env: { ROOMBOX_MQTT_URL: broker.url }, random: () => 0 });
     try {
-      await probe.waitFor((x) => x.topic === 'roombox/testbox/status' && x.payload === 'online');
-      probe.clear();
+      await probe.waitSince(start, (x) => x.topic === 'roombox/testbox/status' && x.payload === 'online');
       const t0 = Date.now();
       const discovery = probe.next((x) => x.topic === 'homeassistant/device/testbox/config', 15_000, 'discovery after HA birth');
       const info = probe.next((x) => x.topic === 'roombox/testbox/info', 15_000, 'info after HA birth');
@@ -96,10 +99,10 @@ describe('Home Assistant device-based discovery', () => {
       JSON.stringify({ dev: { identifiers: ['roombox_testbox'] }, cmps: { gone_zone_volume: { p: 'number', unique_id: 'roombox_testbox_gone_zone_volume', command_topic: 'x' } } }),
       true,
     );
-    probe.clear();
+    const start = probe.mark();
     const box = await startInProcessBox({ env: { ROOMBOX_MQTT_URL: broker.url } });
     try {
-      const removal = await probe.waitFor((x) => x.topic === 'homeassistant/device/testbox/config' && /gone_zone_volume/.test(x.payload) && !/"command_topic":"x"/.test(x.payload), 15_000, 'removal');
+      const removal = await probe.waitSince(start, (x) => x.topic === 'homeassistant/device/testbox/config' && /gone_zone_volume/.test(x.payload) && !/"command_topic":"x"/.test(x.payload), 15_000, 'removal');
       const cfg = JSON.parse(removal.payload);
       assert.deepEqual(cfg.cmps.gone_zone_volume, { p: 'number' });
       assert.ok(cfg.cmps.uptime, 'current entities are kept');
@@ -110,11 +113,13 @@ describe('Home Assistant device-based discovery', () => {
 
   it('publishes no discovery when ROOMBOX_HA_DISCOVERY=false', async () => {
     await probe.publish('homeassistant/device/nodisc/config', '', true);
-    probe.clear();
+    const start = probe.mark();
     const box = await startInProcessBox({ env: { ROOMBOX_MQTT_URL: broker.url, ROOMBOX_ID: 'nodisc', ROOMBOX_HA_DISCOVERY: 'false' } });
     try {
-      await probe.waitFor((x) => x.topic === 'roombox/nodisc/status' && x.payload === 'online');
-      assert.equal(probe.topic('homeassistant/device/nodisc/config').filter((m) => m.payload !== '').length, 0);
+      await probe.waitSince(start, (x) => x.topic === 'roombox/nodisc/status' && x.payload === 'online');
+      // What the box publishes on connecting (discovery among it) comes before it answers this.
+      await probe.marker('roombox/nodisc', 30_000);
+      assert.deepEqual(probe.since(start, 'homeassistant/device/nodisc/config').filter((m) => m.payload !== ''), []);
     } finally {
       await box.stop();
     }

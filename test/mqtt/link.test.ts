@@ -4,18 +4,18 @@ import { BoxProcess } from '../helpers/box-process.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { MqttProbe } from '../helpers/mqtt-probe.js';
 
-describe('MQTT link against a real mosquitto', () => {
+describe('MQTT link against a real mosquitto', { timeout: 300_000 }, () => {
   const broker = new Mosquitto();
   let probe: MqttProbe;
 
   before(async () => {
     await broker.start();
     probe = await MqttProbe.connect(broker.url, ['roombox/#', 'homeassistant/#']);
-  });
+  }, { timeout: 180_000 });
   after(async () => {
-    await probe.close();
+    await probe?.close();
     await broker.dispose();
-  });
+  }, { timeout: 180_000 });
 
   it('publishes info and retained online, and offline then exit 0 on SIGTERM', async () => {
     const box = new BoxProcess({ ROOMBOX_MQTT_URL: broker.url }).start();

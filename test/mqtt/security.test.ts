@@ -24,7 +24,7 @@ function makeCertificates(): void {
 
 const PASSWORD = 'c0rrect-h0rse';
 
-describe('TLS with a client certificate, and password authentication', () => {
+describe('TLS with a client certificate, and password authentication', { timeout: 300_000 }, () => {
   let broker: Mosquitto;
   before(async () => {
     makeCertificates();
@@ -34,10 +34,10 @@ describe('TLS with a client certificate, and password authentication', () => {
       extraConfig: [`cafile ${f('ca.pem')}`, `certfile ${f('server.pem')}`, `keyfile ${f('server.key')}`, 'require_certificate true', `password_file ${f('passwd')}`, 'allow_anonymous false'],
     });
     await broker.start();
-  });
+  }, { timeout: 180_000 });
   after(async () => {
     await broker.dispose();
-  });
+  }, { timeout: 180_000 });
 
   const tlsProbe = () =>
     MqttProbe.connect(`mqtts://127.0.0.1:${broker.port}`, ['roombox/#'], {

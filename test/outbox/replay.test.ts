@@ -9,7 +9,7 @@ import { BoxProcess } from '../helpers/box-process.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { MqttProbe } from '../helpers/mqtt-probe.js';
 
-describe('persisted zone state', () => {
+describe('persisted zone state', { timeout: 300_000 }, () => {
   it("restores a zone's volume, mode and mute after a restart", async () => {
     const broker = await new Mosquitto().start();
     const probe = await MqttProbe.connect(broker.url, ['roombox/testbox/zone/kitchen/state']);
@@ -21,9 +21,9 @@ describe('persisted zone state', () => {
       await probe.publish('roombox/testbox/zone/kitchen/set', JSON.stringify({ volume: 37, mute: true, power: 'on' }));
       await probe.waitFor((m) => JSON.parse(m.payload).volume === 37 && JSON.parse(m.payload).mute === true, 20_000);
       assert.equal(await box.kill('SIGTERM'), 0);
-      probe.clear();
+      const restart = probe.mark();
       box = new BoxProcess(env).start();
-      const restored = JSON.parse((await probe.waitFor((m) => m.topic.endsWith('/state'), 20_000)).payload);
+      const restored = JSON.parse((await probe.waitSince(restart, (m) => m.topic.endsWith('/state'), 20_000)).payload);
       assert.equal(restored.volume, 37);
       assert.equal(restored.mute, true);
       assert.equal(restored.mode, 'manual');
@@ -53,7 +53,7 @@ async function leaveBacklog(dataDir: string, count: number): Promise<void> {
   await db.close();
 }
 
-describe('replay of a backlog', () => {
+describe('replay of a backlog', { timeout: 300_000 }, () => {
   it("delivers the backlog in seq order without holding back a command's state", async () => {
     const broker = await new Mosquitto().start();
     const dataDir = mkdtempSync(join(tmpdir(), 'roombox-backlog-'));
@@ -71,8 +71,7 @@ describe('replay of a backlog', () => {
       await state.waitFor((m) => m.topic.endsWith('/state') && JSON.parse(m.payload).volume === 33, 60_000, 'the state for volume 33');
       const backlogSeenBeforeState = seqs.filter((s) => s <= BACKLOG).length;
 
-      const end = Date.now() + 180_000;
-      while (seqs.filter((s) => s <= BACKLOG).length < BACKLOG && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+      await events.waitCount(0, (m) => (JSON.parse(m.payload) as { seq: number }).seq <= BACKLOG, BACKLOG, 180_000, `the ${BACKLOG} messages of the backlog`).catch(() => {});
       const backlog = seqs.filter((s) => s <= BACKLOG);
       assert.equal(new Set(backlog).size, BACKLOG, 'every message of the backlog arrives');
       assert.ok(seqs.every((s, i) => i === 0 || s > seqs[i - 1]!), 'in seq order, nothing newer before the backlog');

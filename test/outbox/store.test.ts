@@ -5,15 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database, DB_FILE } from '../../firmware/store/database.js';
 import { SqliteStateStore } from '../../firmware/store/sqlite-state-store.js';
-import { ManualClock } from '../../firmware/core/clock.js';
 import { createLogger } from '../../firmware/core/logger.js';
 import { BoxProcess } from '../helpers/box-process.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { MqttProbe } from '../helpers/mqtt-probe.js';
+import { Changes } from '../helpers/wait.js';
+import { WatchedClock } from '../helpers/watched-clock.js';
 
 const { logger: log } = createLogger('silent');
 
-describe('database and persisted state', () => {
+describe('database and persisted state', { timeout: 300_000 }, () => {
   it('moves a damaged database aside, starts a fresh one, and the box reports it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'roombox-db-'));
     writeFileSync(join(dir, DB_FILE), Buffer.concat([Buffer.from('this is not a database'), Buffer.alloc(8192, 0xa5)]));
@@ -40,19 +41,34 @@ describe('database and persisted state', () => {
 
   it('keeps state across a restart and writes only on change, debounced', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'roombox-db-'));
-    const clock = new ManualClock();
+    const clock = new WatchedClock();
     let { db } = await Database.open(dir, log);
+    // Each transaction that ends (committed or not) is an event to wait for.
+    const ended = new Changes();
+    let transactions = 0;
+    const transaction = db.transaction.bind(db);
+    db.transaction = async (fn) => {
+      try {
+        return await transaction(fn);
+      } finally {
+        transactions++;
+        // After the store has taken the result (it counts the write when the transaction returns).
+        setImmediate(() => ended.changed());
+      }
+    };
     let state = new SqliteStateStore(db, clock, log, 2000);
     await state.load();
     for (let v = 0; v <= 40; v++) state.set('zone.living', { volume: v, mode: 'auto', mute: false });
     state.set('zone.kitchen', { volume: 20, mode: 'manual', mute: true });
     assert.equal(state.writes, 0, 'nothing written before the debounce');
+    assert.deepEqual(clock.pending(), [2000], 'one debounce timer for 42 changes');
     clock.advance(2000);
-    await new Promise((r) => setTimeout(r, 100));
+    await ended.until(() => transactions === 1 && state.writes === 1, 10_000, 'the debounced write');
     assert.equal(state.writes, 1, 'one write for 42 changes');
     state.set('zone.kitchen', { volume: 20, mode: 'manual', mute: true });
+    assert.deepEqual(clock.pending(), [], 'setting the same value again schedules nothing');
     clock.advance(5000);
-    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(transactions, 1);
     assert.equal(state.writes, 1, 'setting the same value again writes nothing');
     await state.close();
     await db.close();

@@ -4,7 +4,7 @@ import { systemClock } from '../../firmware/core/clock.js';
 import { createPlayer, PlayerPlaybackSource, PlayerVolumeSync, type CapEnforced, type Player } from '../../firmware/players/index.js';
 import { MopidyServer, waitForState } from '../helpers/players.js';
 
-describe('Mopidy player (real Mopidy 3.4)', () => {
+describe('Mopidy player (real Mopidy 3.4)', { timeout: 300_000 }, () => {
   const mopidy = new MopidyServer(35);
   let player: Player;
   let source: PlayerPlaybackSource;
@@ -14,13 +14,13 @@ describe('Mopidy player (real Mopidy 3.4)', () => {
     player = createPlayer(mopidy.url, { clock: systemClock, baseDelayMs: 200, maxDelayMs: 1000 });
     source = new PlayerPlaybackSource(player);
     player.connect();
-  });
+  }, { timeout: 180_000 });
 
   after(async () => {
     source?.dispose();
     await player?.stop();
     await mopidy.dispose();
-  });
+  }, { timeout: 180_000 });
 
   test('connects and reads the current state', async () => {
     const s = await waitForState(player, (s) => s.connected);

@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { after, test } from 'node:test';
 import { ManualClock } from '../../firmware/core/clock.js';
+import { WatchedClock } from '../helpers/watched-clock.js';
 import { createPlayer } from '../../firmware/players/index.js';
 
 let server: Server | undefined;
-after(() => server?.close());
+after(() => server?.close(), { timeout: 30_000 });
 
-test('a player that keeps losing its connection retries on the clock, with growing delays', async () => {
+test('a player that keeps losing its connection retries on the clock, with growing delays', { timeout: 60_000 }, async () => {
   // A control port that accepts and hangs up at once, counting the attempts.
   let attempts = 0;
   let onAttempt = () => {};
@@ -18,32 +19,32 @@ test('a player that keeps losing its connection retries on the clock, with growi
   });
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
-  const clock = new ManualClock();
+  const clock = new WatchedClock();
   // random 0: each delay is half its step, so 250, 500, 1000 ms from base 500.
   const player = createPlayer(`snapcast://127.0.0.1:${port}/zone-a`, { clock, random: () => 0, baseDelayMs: 500, maxDelayMs: 4000 });
   const nextAttempt = (n: number) => new Promise<void>((resolve) => (onAttempt = () => attempts >= n && resolve()));
-  const settle = () => new Promise((r) => setTimeout(r, 100));
 
   const first = nextAttempt(1);
   player.connect();
   await first;
   for (const [n, delay] of [[2, 250], [3, 500], [4, 1000]] as const) {
-    await settle();
+    // The server hung up; the player notices and sets its retry.
+    await clock.scheduled(delay);
     clock.advance(delay - 1);
-    await settle();
-    assert.equal(attempts, n - 1, `no attempt ${n} before ${delay} ms`);
+    assert.deepEqual(clock.pending(), [delay], `no attempt ${n} before ${delay} ms: the retry is still to fire`);
+    assert.equal(attempts, n - 1);
     const next = nextAttempt(n);
     clock.advance(1);
     await next;
   }
   assert.equal(player.current.connected, false);
   await player.stop();
+  assert.deepEqual(clock.pending(), [], 'nothing left to fire after stop(): no attempts');
   clock.advance(10_000);
-  await settle();
   assert.equal(attempts, 4, 'no attempts after stop()');
 });
 
-test('a player that stops answering is noticed by the heartbeat and dropped', async () => {
+test('a player that stops answering is noticed by the heartbeat and dropped', { timeout: 60_000 }, async () => {
   // A control port that answers the status read once, then goes silent (a hung host).
   const sockets: import('node:net').Socket[] = [];
   const silent = createServer((s) => {

@@ -4,12 +4,13 @@ import { after, before, describe, test } from 'node:test';
 import { systemClock } from '../../firmware/core/clock.js';
 import { createPlayer, PlayerPlaybackSource, PlayerVolumeSync, type CapEnforced, type Player } from '../../firmware/players/index.js';
 import { SnapServer, waitForState } from '../helpers/players.js';
+import { eventually } from '../helpers/wait.js';
 
 interface Status {
   server: { groups: { clients: { id: string; config: { volume: { percent: number; muted: boolean } } }[] }[] };
 }
 
-describe('Snapcast player (real snapserver and snapclient 0.26)', () => {
+describe('Snapcast player (real snapserver and snapclient 0.26)', { timeout: 300_000 }, () => {
   const snap = new SnapServer();
   let client: ChildProcess;
   let player: Player;
@@ -20,26 +21,29 @@ describe('Snapcast player (real snapserver and snapclient 0.26)', () => {
     return status.server.groups.flatMap((g) => g.clients).find((c) => c.id === id)?.config.volume;
   };
 
-  const waitForServerVolume = async (pred: (v: number) => boolean) => {
-    for (const end = Date.now() + 20_000; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
-      const v = await volumeOnServer('zone-a').catch(() => undefined);
-      if (v && pred(v.percent)) return v.percent;
-    }
-    throw new Error('the server never showed the client');
-  };
+  /** The server is asked (as a phone app would) until it shows the client's volume as expected. */
+  const waitForServerVolume = (pred: (v: number) => boolean) =>
+    eventually(
+      async () => {
+        const v = await volumeOnServer('zone-a');
+        if (!v || !pred(v.percent)) throw new Error(`the server shows ${JSON.stringify(v)}`);
+        return v.percent;
+      },
+      { timeoutMs: 20_000, what: 'the client volume on the server', retryMs: 100 },
+    );
 
   before(async () => {
     await snap.start();
     player = createPlayer(snap.playerUrl('zone-a'), { clock: systemClock, baseDelayMs: 200, maxDelayMs: 1000 });
     source = new PlayerPlaybackSource(player);
     player.connect();
-  });
+  }, { timeout: 180_000 });
 
   after(async () => {
     source?.dispose();
     await player?.stop();
     await snap.dispose();
-  });
+  }, { timeout: 180_000 });
 
   test('connected to the server; the client is unknown until it joins, then idle', async () => {
     await waitForState(player, (s) => s.connected);

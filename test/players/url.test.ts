@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { ManualClock } from '../../firmware/core/clock.js';
 import { createPlayer, parsePlayerUrl } from '../../firmware/players/index.js';
 
-test('player URLs from ROOMBOX_ZONE_<ZONE>_PLAYER', () => {
+test('player URLs from ROOMBOX_ZONE_<ZONE>_PLAYER', { timeout: 60_000 }, () => {
   assert.deepEqual(parsePlayerUrl('mopidy://music.local:6680'), { kind: 'mopidy', host: 'music.local', port: 6680, clientId: undefined });
   assert.equal(parsePlayerUrl('mopidy://music.local:6680/').port, 6680);
   assert.deepEqual(parsePlayerUrl('snapcast://10.0.0.5:1705/kitchen'), { kind: 'snapcast', host: '10.0.0.5', port: 1705, clientId: 'kitchen' });

@@ -4,6 +4,7 @@ import { BoxProcess } from '../helpers/box-process.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { MqttProbe } from '../helpers/mqtt-probe.js';
 import { MopidyServer } from '../helpers/players.js';
+import { eventually } from '../helpers/wait.js';
 import { ZoneWatch } from '../helpers/zone-watch.js';
 
 // One Mopidy and one broker for the file; each describe runs its own box (a different id).
@@ -11,20 +12,18 @@ const mopidy = new MopidyServer(35);
 const broker = new Mosquitto();
 before(async () => {
   await Promise.all([mopidy.start(), broker.start()]);
-});
+}, { timeout: 180_000 });
 after(async () => {
   await broker.dispose();
   await mopidy.dispose();
-});
+}, { timeout: 180_000 });
 
+/** Mopidy is asked (as a phone app would) until its mixer shows `volume`. */
 async function mopidyVolumeBecomes(volume: number): Promise<void> {
-  for (const end = Date.now() + 20_000; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
-    if ((await mopidy.rpc<number>('core.mixer.get_volume')) === volume) return;
-  }
-  assert.equal(await mopidy.rpc<number>('core.mixer.get_volume'), volume);
+  await eventually(async () => assert.equal(await mopidy.rpc<number>('core.mixer.get_volume'), volume), { timeoutMs: 20_000, what: `Mopidy's volume ${volume}`, retryMs: 100 });
 }
 
-describe('a zone that follows its Mopidy (real Mopidy 3.4, VOLUME_SYNC=player)', () => {
+describe('a zone that follows its Mopidy (real Mopidy 3.4, VOLUME_SYNC=player)', { timeout: 300_000 }, () => {
   let probe: MqttProbe;
   let zone: ZoneWatch;
   let box: BoxProcess;
@@ -39,11 +38,11 @@ describe('a zone that follows its Mopidy (real Mopidy 3.4, VOLUME_SYNC=player)',
       ROOMBOX_ZONE_LIVING_MAX_VOLUME: '60',
       ROOMBOX_AMP_IDLE_S: '2',
     }).start();
-  });
+  }, { timeout: 180_000 });
   after(async () => {
-    await box.dispose();
-    await probe.close();
-  });
+    await box?.dispose();
+    await probe?.close();
+  }, { timeout: 180_000 });
 
   it('shows the player link and mirrors its volume', async () => {
     const s = await zone.state((x) => x.player?.connected === true && x.volume === 35, 'player connected, volume 35');
@@ -95,7 +94,7 @@ describe('a zone that follows its Mopidy (real Mopidy 3.4, VOLUME_SYNC=player)',
   });
 });
 
-describe('a zone whose Mopidy goes away and comes back (VOLUME_SYNC=player)', () => {
+describe('a zone whose Mopidy goes away and comes back (VOLUME_SYNC=player)', { timeout: 300_000 }, () => {
   let probe: MqttProbe;
   let zone: ZoneWatch;
   let box: BoxProcess;
@@ -113,11 +112,11 @@ describe('a zone whose Mopidy goes away and comes back (VOLUME_SYNC=player)', ()
       // Far longer than the outage: any power change while Mopidy is away would be a flap.
       ROOMBOX_AMP_IDLE_S: '300',
     }).start();
-  });
+  }, { timeout: 180_000 });
   after(async () => {
-    await box.dispose();
-    await probe.close();
-  });
+    await box?.dispose();
+    await probe?.close();
+  }, { timeout: 180_000 });
 
   it('keeps the amp on while Mopidy is away, then reconnects and reads its state', async () => {
     await zone.state((x) => x.player?.connected === true && x.volume === 40, 'player connected, volume 40');
@@ -153,6 +152,7 @@ describe('a zone whose Mopidy goes away and comes back (VOLUME_SYNC=player)', ()
     await mopidy.play();
     await zone.state((x) => x.player?.state === 'playing' && x.playing, 'playing again', mark);
 
+    await zone.settled();
     const states = zone.statesSince(away);
     assert.deepEqual([...new Set(states.map((s) => s.power))], ['on'], 'the amp stayed on throughout');
     assert.deepEqual([...new Set(states.map((s) => s.volume))], [35], 'the zone showed only what Mopidy had');

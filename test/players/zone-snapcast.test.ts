@@ -10,7 +10,7 @@ interface Status {
   server: { groups: { clients: { id: string; config: { volume: { percent: number; muted: boolean } } }[] }[] };
 }
 
-describe('a zone that follows its Snapcast client (real snapserver and snapclient 0.26, VOLUME_SYNC=player)', () => {
+describe('a zone that follows its Snapcast client (real snapserver and snapclient 0.26, VOLUME_SYNC=player)', { timeout: 300_000 }, () => {
   const snap = new SnapServer();
   const broker = new Mosquitto();
   let probe: MqttProbe;
@@ -36,13 +36,13 @@ describe('a zone that follows its Snapcast client (real snapserver and snapclien
       ROOMBOX_ZONE_LIVING_MAX_VOLUME: '60',
       ROOMBOX_AMP_IDLE_S: '2',
     }).start();
-  });
+  }, { timeout: 180_000 });
   after(async () => {
-    await box.dispose();
-    await probe.close();
+    await box?.dispose();
+    await probe?.close();
     await broker.dispose();
     await snap.dispose();
-  });
+  }, { timeout: 180_000 });
 
   it('shows the server link, then the client joining at 100 set back to the cap', async () => {
     const linked = await zone.state((s) => s.player?.connected === true, 'player connected');
@@ -88,6 +88,7 @@ describe('a zone that follows its Snapcast client (real snapserver and snapclien
     await probe.publish('roombox/testbox/zone/living/mute/set', 'OFF');
     await zone.state((s) => !s.mute, 'unmuted', mark);
     assert.deepEqual(await onServer(), { percent: 60, muted: false });
+    await zone.settled();
     assert.equal(probe.topic('roombox/testbox/error').length, 0, 'no command was refused');
   });
 

@@ -2,16 +2,14 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BoxProcess } from '../helpers/box-process.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
-import { MqttProbe } from '../helpers/mqtt-probe.js';
+import { MqttProbe, type Received } from '../helpers/mqtt-probe.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { eventually } from '../helpers/wait.js';
 
-const FLAP_S = Number(process.env.FLAP_S ?? 60);
-const DOWN_MS = 2000;
-const UP_MS = 3000;
+const FLAPS = Number(process.env.FLAPS ?? 12);
 const P = 'roombox/testbox';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('broker flapping: down 2 s, up 3 s', () => {
+describe('broker flapping: down until the box retries, up until it is back', { timeout: 600_000 }, () => {
   const broker = new Mosquitto();
   let proxy: TcpProxy;
   let probe: MqttProbe;
@@ -25,36 +23,39 @@ describe('broker flapping: down 2 s, up 3 s', () => {
     probe = await MqttProbe.connect(broker.url, [`${P}/event`, `${P}/telemetry`, `${P}/status`, `${P}/response`, `${P}/zone/living/state`]);
     box = new BoxProcess({ ROOMBOX_MQTT_URL: proxy.url, ROOMBOX_TELEMETRY_S: '1', ROOMBOX_LOG_LEVEL: 'warn' }).start();
     await probe.waitFor((m) => m.topic === `${P}/status` && m.payload === 'online', 30_000, 'online');
-  });
+  }, { timeout: 180_000 });
   after(async () => {
-    await box.dispose();
-    await probe.close();
-    await proxy.stop();
+    await box?.dispose();
+    await probe?.close();
+    await proxy?.stop();
     await broker.dispose();
-  });
+  }, { timeout: 180_000 });
 
-  it(`loses nothing, converges and backs off with jitter over ${FLAP_S} s of flapping`, async () => {
+  it(`loses nothing, converges and backs off with jitter over ${FLAPS} outages`, async () => {
     const connectionsBefore = proxy.connections;
-    let flapping = true;
     let commands = 0;
     // Commands all along: good ones change the volume, bad ones each make a command_rejected
     // event (when the box is reachable; the broker drops what a disconnected box cannot take).
-    const sender = (async () => {
-      while (flapping) {
-        commands++;
-        await probe.publish(`${P}/zone/living/volume/set`, commands % 3 === 0 ? 'loud' : String(10 + (commands % 50)));
-        await sleep(300);
-      }
-    })();
-    const flaps = Math.floor((FLAP_S * 1000) / (DOWN_MS + UP_MS));
+    const command = () => {
+      commands++;
+      return probe.publish(`${P}/zone/living/volume/set`, commands % 3 === 0 ? 'loud' : String(10 + (commands % 50)));
+    };
+    const flaps = FLAPS;
     for (let i = 0; i < flaps; i++) {
       proxy.down();
-      await sleep(DOWN_MS);
+      // Down until the box has tried to come back once, twice or three times (each refused: it
+      // backs off further), so some outages outlast several of its delays.
+      const refused = proxy.connections;
+      for (let attempt = 1; attempt <= 1 + (i % 3); attempt++) {
+        await command();
+        await proxy.attempted(refused + attempt, 60_000);
+      }
+      const back = probe.mark();
       proxy.up();
-      await sleep(UP_MS);
+      // Up until it is back: it says online again on every connect.
+      await probe.waitSince(back, (m) => m.topic === `${P}/status` && m.payload === 'online', 60_000, `online after outage ${i + 1}`);
+      for (let n = 0; n < 3; n++) await command();
     }
-    flapping = false;
-    await sender;
 
     // Converges: a last command is obeyed, and the retained state is the box's own state.
     await probe.publish(`${P}/zone/living/volume/set`, '77');
@@ -70,15 +71,17 @@ describe('broker flapping: down 2 s, up 3 s', () => {
     }
 
     // Nothing lost: every seq of events and telemetry, in order, no gap.
-    const end = Date.now() + 60_000;
-    let outbox = await ask<{ depth: number; lastSeq: number }>('outbox --json');
-    while (outbox.depth > 0 && Date.now() < end) {
-      await sleep(500);
-      outbox = await ask('outbox --json');
-    }
-    assert.equal(outbox.depth, 0, 'the outbox drains');
-    const seqs = () => [...new Set(probe.messages.filter((m) => /\/(event|telemetry)$/.test(m.topic)).map((m) => (JSON.parse(m.payload) as { seq: number }).seq))];
-    while (!seqs().includes(outbox.lastSeq) && Date.now() < end) await sleep(200);
+    const outbox = await eventually(
+      async () => {
+        const o = await ask<{ depth: number; lastSeq: number }>('outbox --json');
+        assert.equal(o.depth, 0, 'the outbox drains');
+        return o;
+      },
+      { timeoutMs: 60_000, what: 'the outbox draining', retryMs: 500 },
+    );
+    const isOutboxMessage = (m: Received) => /\/(event|telemetry)$/.test(m.topic);
+    await probe.waitFor((m) => isOutboxMessage(m) && (JSON.parse(m.payload) as { seq: number }).seq === outbox.lastSeq, 60_000, `seq ${outbox.lastSeq}`);
+    const seqs = () => [...new Set(probe.messages.filter(isOutboxMessage).map((m) => (JSON.parse(m.payload) as { seq: number }).seq))];
     const seen = seqs();
     assert.deepEqual(seen, [...seen].sort((a, b) => a - b), 'in seq order');
     assert.equal(seen[0], 1);

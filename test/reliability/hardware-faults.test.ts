@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BoxProcess } from '../helpers/box-process.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
+import { boxEvent, jsonOn, payloadJson, zoneState as zoneStateOn, type BoxEvent, type ZoneStateMessage } from '../helpers/box-api.js';
 import { MqttProbe, type Received } from '../helpers/mqtt-probe.js';
 import { assertMuteWrapsEnable, baseZone, zoneRig } from '../zones/harness.js';
 import { CHATTER_WINDOW_MS, FAULT_CLEAR_MS } from '../../firmware/zones/fault-filter.js';
@@ -18,21 +19,11 @@ import type { SimPcm512x } from '../../firmware/sim/chips.js';
 const P = 'roombox/testbox';
 
 type Json = Record<string, any>;
-const parse = (m: Received): Json | undefined => {
-  try {
-    return JSON.parse(m.payload) as Json;
-  } catch {
-    return undefined;
-  }
-};
-const isJson = (topic: string, pred: (v: Json) => boolean) => (m: Received) => {
-  if (m.topic !== topic) return false;
-  const v = parse(m);
-  return v !== undefined && pred(v);
-};
-const zoneState = (zone: string, pred: (s: Json) => boolean) => isJson(`${P}/zone/${zone}/state`, pred);
+const parse = (m: Received): Json | undefined => payloadJson(m);
+const isJson = (topic: string, pred: (v: Json) => boolean) => jsonOn(topic, pred);
+const zoneState = (zone: string, pred: (s: ZoneStateMessage) => boolean) => zoneStateOn(P, zone, pred);
 const inputState = (pred: (s: Json) => boolean) => isJson(`${P}/input/stage/state`, pred);
-const event = (type: string, pred: (e: Json) => boolean = () => true) => isJson(`${P}/event`, (e) => e.type === type && pred(e));
+const event = (type: string, pred: (e: BoxEvent) => boolean = () => true) => boxEvent(P, type, pred);
 
 /** One box process on a fresh mosquitto, with a probe on everything under P. */
 class Rig {
@@ -58,17 +49,16 @@ class Rig {
 
   /** Where "since now" starts for `since`. */
   mark(): number {
-    return this.probe.messages.length;
+    return this.probe.mark();
   }
 
   /** The first message after `mark` that matches, already here or still to come. */
   since(mark: number, pred: (m: Received) => boolean, what: string, timeoutMs = 15_000): Promise<Received> {
-    const seen = this.probe.messages.slice(mark).find(pred);
-    return seen ? Promise.resolve(seen) : this.probe.next(pred, timeoutMs, what);
+    return this.probe.waitSince(mark, pred, timeoutMs, what);
   }
 
   count(mark: number, pred: (m: Received) => boolean): number {
-    return this.probe.messages.slice(mark).filter(pred).length;
+    return this.probe.since(mark).filter(pred).length;
   }
 
   /** A console line on P/request; resolves with the P/response. */
@@ -109,10 +99,10 @@ class Rig {
   }
 }
 
-describe('an I2C chip that stops answering', () => {
+describe('an I2C chip that stops answering', { timeout: 300_000 }, () => {
   const rig = new Rig();
-  before(() => rig.start());
-  after(() => rig.dispose());
+  before(() => rig.start(), { timeout: 180_000 });
+  after(() => rig.dispose(), { timeout: 180_000 });
 
   it('EIO: a volume command gets one clear P/error and changes nothing, the zone reports a fault and is muted, the other zone works, and the chip gets its state back when it answers', { timeout: 120_000 }, async () => {
     await rig.probe.publish(`${P}/zone/living/set`, JSON.stringify({ power: 'on', volume: 40 }));
@@ -158,7 +148,8 @@ describe('an I2C chip that stops answering', () => {
 
     await rig.probe.publish(`${P}/zone/living/volume/set`, '50');
     await rig.since(back, zoneState('living', (s) => s.volume === 50 && s.volume_db === -30), 'volume works again');
-    // Exactly one P/error per refused command, and none for anything else.
+    // Exactly one P/error per refused command, and none for anything else: a marker's answer comes after any.
+    await rig.probe.marker(P);
     assert.equal(rig.count(mark, (m) => m.topic === `${P}/error`), 2);
     assert.equal(rig.count(mark, event('amp_fault')), 1);
     assert.equal(rig.count(mark, event('amp_fault_cleared')), 1);
@@ -188,10 +179,10 @@ describe('an I2C chip that stops answering', () => {
   });
 });
 
-describe('a fault line that chatters', () => {
+describe('a fault line that chatters', { timeout: 300_000 }, () => {
   const rig = new Rig();
-  before(() => rig.start());
-  after(() => rig.dispose());
+  before(() => rig.start(), { timeout: 180_000 });
+  after(() => rig.dispose(), { timeout: 180_000 });
 
   it('one amp_fault and one amp_fault_cleared for 400 toggles, the amp off and muted meanwhile, and the zone usable once the line is quiet', { timeout: 120_000 }, async () => {
     await rig.probe.publish(`${P}/zone/kitchen/set`, JSON.stringify({ power: 'on', mute: false }));
@@ -218,9 +209,10 @@ describe('a fault line that chatters', () => {
     assert.equal(quiet.line('kitchen', 'fault').active, false, 'the chatter ended with the line released');
     assert.equal(quiet.line('kitchen', 'enable').active, false);
 
+    await rig.probe.marker(P);
     assert.equal(rig.count(mark, event('amp_fault')), 1, 'one amp_fault for the whole burst');
     assert.equal(rig.count(mark, event('amp_fault_cleared')), 1, 'one amp_fault_cleared');
-    assert.equal(rig.count(mark, event('power_changed', (e) => e.zone === 'kitchen' && e.detail.to === 'off')), 1, 'one power change to off');
+    assert.equal(rig.count(mark, event('power_changed', (e) => e.zone === 'kitchen' && e.detail?.to === 'off')), 1, 'one power change to off');
     const states = rig.count(mark, zoneState('kitchen', () => true));
     assert.ok(states <= 3, `${states} kitchen states for 400 toggles`);
 
@@ -234,10 +226,10 @@ describe('a fault line that chatters', () => {
   });
 });
 
-describe('a capture device that vanishes mid-read', () => {
+describe('a capture device that vanishes mid-read', { timeout: 300_000 }, () => {
   const rig = new Rig();
-  before(() => rig.start());
-  after(() => rig.dispose());
+  before(() => rig.start(), { timeout: 180_000 });
+  after(() => rig.dispose(), { timeout: 180_000 });
 
   it('the read fails and the card goes: absent with its alarm, no crash, and capture comes back with the card', { timeout: 60_000 }, async () => {
     await rig.since(0, inputState((s) => s.present && s.capturing), 'stage capturing');
@@ -256,9 +248,10 @@ describe('a capture device that vanishes mid-read', () => {
     const back = rig.mark();
     await rig.run('sim plug stage');
     await rig.since(back, event('input_present', (e) => e.input === 'stage'), 'input_present');
-    await rig.since(back, event('alarm_cleared', (e) => e.input === 'stage' && e.detail.alarm === 'absent'), 'alarm_cleared');
+    await rig.since(back, event('alarm_cleared', (e) => e.input === 'stage' && e.detail?.alarm === 'absent'), 'alarm_cleared');
     await rig.since(back, inputState((s) => s.present && s.capturing && s.alarm === null), 'capturing again');
     await rig.since(back, (m) => m.topic === `${P}/input/stage/levels`, 'levels again');
+    await rig.probe.marker(P);
     assert.equal(rig.count(mark, event('input_absent')), 1);
   });
 
@@ -274,13 +267,14 @@ describe('a capture device that vanishes mid-read', () => {
     const info = (await rig.run('input stage --json')).data!;
     assert.equal(info.failures, before + 1);
     assert.match(info.last_error, /Input\/output error/);
+    await rig.probe.marker(P);
     assert.equal(rig.count(mark, event('input_absent')), 0);
     await rig.assertUp();
     await rig.assertCleanStop();
   });
 });
 
-describe('the fault line filter, on a manual clock', () => {
+describe('the fault line filter, on a manual clock', { timeout: 300_000 }, () => {
   const kitchen = baseZone({ name: 'kitchen', amp: { chip: 'max9744', bus: 1, address: 0x4b }, volumeDb: { min: -50, max: 9.5 }, gpio: { enable: { line: 5, active: 'high' }, mute: { line: 6, active: 'high' }, fault: { line: 13, active: 'low' } } });
   const rig = async () => {
     const r = zoneRig(kitchen);
@@ -352,7 +346,7 @@ describe('the fault line filter, on a manual clock', () => {
   });
 });
 
-describe('a chip that stops answering, on a manual clock', () => {
+describe('a chip that stops answering, on a manual clock', { timeout: 300_000 }, () => {
   it('the exact recovery: retried every 2 s, then boot, enable, settle, power-up, volume and unmute, with the mute line around every enable change', async () => {
     const zp = baseZone();
     const r = zoneRig(zp);

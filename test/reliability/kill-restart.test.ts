@@ -6,22 +6,32 @@ import { join } from 'node:path';
 import { BoxProcess } from '../helpers/box-process.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { MqttProbe } from '../helpers/mqtt-probe.js';
+import { outboxOnDisk } from '../helpers/outbox-file.js';
 
-describe('SIGKILL at random moments', () => {
+describe('SIGKILL at random moments', { timeout: 600_000 }, () => {
   it('20 kills under load (KILL_ROUNDS to change): the database opens every time, seq never repeats, the amp is muted on start', { timeout: 400_000 }, async () => {
     const broker = await new Mosquitto().start();
     const probe = await MqttProbe.connect(broker.url, ['roombox/testbox/event', 'roombox/testbox/telemetry']);
+    // Everything the box says: what the kill moments are counted in.
+    const pace = await MqttProbe.connect(broker.url, ['roombox/testbox/#']);
     const dataDir = mkdtempSync(join(tmpdir(), 'roombox-kill-'));
     const env = { ROOMBOX_MQTT_URL: broker.url, ROOMBOX_DATA_DIR: dataDir, ROOMBOX_TELEMETRY_S: '1', ROOMBOX_LOG_LEVEL: 'debug' };
     try {
       const rounds = Number(process.env.KILL_ROUNDS ?? 20);
       for (let round = 0; round < rounds; round++) {
+        // A random moment, counted in what the box does rather than in wall time: right after its
+        // zones start (0), or after it has published that many messages under load.
+        const moment = Math.floor(Math.random() * 30);
+        const from = pace.mark();
         const box = new BoxProcess(env).start();
         try {
           await box.waitForLog(/"msg":"zone started"/, 30_000);
-          // Load: commands that produce events and state writes, while telemetry flows.
-          for (let i = 0; i < 20; i++) void probe.client.publish('roombox/testbox/zone/living/volume/set', String(10 + ((round * 7 + i) % 60)));
-          await new Promise((r) => setTimeout(r, 100 + Math.floor(Math.random() * 1200)));
+          if (moment > 0) {
+            await pace.waitSince(from, (m) => m.topic === 'roombox/testbox/status' && m.payload === 'online', 30_000, `round ${round}: online`);
+            // Load: commands that produce events and state writes, while telemetry flows.
+            for (let i = 0; i < 20; i++) void pace.client.publish('roombox/testbox/zone/living/volume/set', String(10 + ((round * 7 + i) % 60)));
+            await pace.waitCount(from, () => true, moment, 30_000, `round ${round}: ${moment} messages from the box`);
+          }
           await box.kill('SIGKILL');
           assert.doesNotMatch(box.stdout, /database unreadable/, `round ${round}: the database opened`);
           // The first thing the box does to each zone's hardware is assert mute.
@@ -37,7 +47,9 @@ describe('SIGKILL at random moments', () => {
       // One clean run to deliver the backlog, then check every seq is unique and increasing.
       const box = new BoxProcess(env).start();
       await box.waitForLog(/"msg":"online"/, 30_000);
-      await new Promise((r) => setTimeout(r, 3000));
+      // Delivery goes in seq order: once the last one held at the start arrives, the backlog is out.
+      const lastHeld = (await outboxOnDisk(dataDir)).maxSeq;
+      await probe.waitFor((m) => (JSON.parse(m.payload) as { seq: number }).seq >= lastHeld, 60_000, `seq ${lastHeld}, the end of the backlog`);
       assert.equal(await box.kill('SIGTERM'), 0);
       await box.dispose();
       const seqs = probe.messages.map((m) => JSON.parse(m.payload).seq as number);
@@ -52,6 +64,7 @@ describe('SIGKILL at random moments', () => {
       }
       assert.ok(unique.length > 20);
     } finally {
+      await pace.close();
       await probe.close();
       await broker.dispose();
     }

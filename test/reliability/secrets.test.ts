@@ -7,7 +7,7 @@ import { startInProcessBox } from '../helpers/in-process-box.js';
 
 const SECRET = 'Sup3r-s3cret-PaSS';
 
-describe('secrets and topics', () => {
+describe('secrets and topics', { timeout: 300_000 }, () => {
   it('never shows the password in logs, config, status, telemetry or info; subscribes only to its own topics; ignores other boxes', async () => {
     const broker = await new Mosquitto({ extraConfig: ['allow_anonymous true'] }).start();
     const probe = await MqttProbe.connect(broker.url, ['#']);

@@ -21,14 +21,16 @@ const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).ver
 let bundle = '';
 let nodeRoot = '';
 
-describe('release bundle, image and flashing', { concurrency: false }, () => {
+// Builds and a qemu boot take minutes, more on a busy machine: the suite's own bound is the whole
+// run's, and the runner's per-file bound (TEST_FILE_TIMEOUT_S) is the one that normally applies.
+describe('release bundle, image and flashing', { concurrency: false, timeout: 3_600_000 }, () => {
   before(() => {
     nodeRoot = join(work, 'node-root');
     sh('scripts/arm64-sysroot', [nodeRoot, 'trixie', '--with-deps', 'nodejs', 'libasound2t64']);
     // Fetch the bundle's own sysroot once, before two builds want it at the same time.
     sh('scripts/arm64-sysroot', [join(work, 'alsa-root'), 'bookworm', 'libasound2', 'libasound2-dev']);
-  });
-  after(() => rmSync(work, { recursive: true, force: true }));
+  }, { timeout: 180_000 });
+  after(() => rmSync(work, { recursive: true, force: true }), { timeout: 180_000 });
 
   it('builds the same bundle twice, byte for byte, with AArch64 addons only', async () => {
     // Two builds at once, in different folders: the result may depend on neither.

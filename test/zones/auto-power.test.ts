@@ -21,7 +21,7 @@ function autoRig(idleS = 10) {
   return { ...r, src, det };
 }
 
-describe('auto power: hysteresis and cooldown (manual clock)', () => {
+describe('auto power: hysteresis and cooldown (manual clock)', { timeout: 60_000 }, () => {
   it('powers up at once on playback and goes to standby only after the idle time', async () => {
     const r = autoRig(10);
     await r.act(() => r.zone.start());
@@ -102,7 +102,7 @@ describe('auto power: hysteresis and cooldown (manual clock)', () => {
   });
 });
 
-describe('volume cap and restore', () => {
+describe('volume cap and restore', { timeout: 60_000 }, () => {
   it('a command above the cap applies the cap; the state shows the applied value', async () => {
     const r = zoneRig(baseZone({ maxVolume: 90 }), { maxVolume: 50 });
     await r.act(() => r.zone.start());

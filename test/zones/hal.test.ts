@@ -16,7 +16,7 @@ import { Max9744 } from '../../firmware/chips/max9744.js';
 import { Tpa2016 } from '../../firmware/chips/tpa2016.js';
 
 const dirs: string[] = [];
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })), { timeout: 30_000 });
 
 /** A fake /sys/class/gpio with the given chips. */
 function gpioTree(chips: { name: string; label: string; base: number }[]): string {
@@ -32,7 +32,7 @@ function gpioTree(chips: { name: string; label: string; base: number }[]): strin
   return root;
 }
 
-describe('GPIO: BCM to sysfs number', () => {
+describe('GPIO: BCM to sysfs number', { timeout: 60_000 }, () => {
   it('kernel 6.6+ on a Pi 4: pinctrl-bcm2711 at base 512, expander elsewhere', () => {
     const root = gpioTree([
       { name: 'gpiochip512', label: 'pinctrl-bcm2711', base: 512 },
@@ -61,7 +61,7 @@ describe('GPIO: BCM to sysfs number', () => {
   });
 });
 
-describe('I2C: errors mapped to typed errors, bounded retries', () => {
+describe('I2C: errors mapped to typed errors, bounded retries', { timeout: 60_000 }, () => {
   it('real i2c-bus on a bus that does not exist: open and scan both say so (scan never returns [])', () => {
     // i2c-bus itself: a missing bus scans as [] and fails with ENOENT on the first transfer.
     const i2c = createRequire(import.meta.url)('i2c-bus') as { openSync(n: number): I2cBusModuleBus };
@@ -127,7 +127,7 @@ describe('I2C: errors mapped to typed errors, bounded retries', () => {
   });
 });
 
-describe('simulated chips model their registers', () => {
+describe('simulated chips model their registers', { timeout: 60_000 }, () => {
   it('PCM512x: page select, reset to defaults, soft mute monitor', () => {
     const c = new SimPcm512x();
     assert.deepEqual(c.volumeDb, { left: 0, right: 0 }, 'reset default 0x30 = 0 dB');

@@ -4,7 +4,8 @@ import { ManualClock } from '../../firmware/core/clock.js';
 import { formatEntry } from '../../firmware/hal/hardware-log.js';
 import { MemoryStateStore } from '../../firmware/store/state-store.js';
 import { BoardHardware } from '../../firmware/zones/hardware.js';
-import { Zone, type ZoneState } from '../../firmware/zones/zone.js';
+import { Zone } from '../../firmware/zones/zone.js';
+import type { ZoneStateMessage } from '../helpers/box-api.js';
 
 export const baseZone = (over: Partial<ZoneProfile> = {}): ZoneProfile => ({
   name: 'living',
@@ -36,7 +37,7 @@ export function zoneRig(zp: ZoneProfile, opts: { idleS?: number; maxVolume?: num
           return `Simple mixer control '${zp.amp.mixerControl}',0\n  Front Left: Playback 100 [50%] [${db.toFixed(2)}dB]\n  Front Right: Playback 100 [50%] [${db.toFixed(2)}dB]\n`;
         })
       : hw.chip(zp);
-  const states: ZoneState[] = [];
+  const states: ZoneStateMessage[] = [];
   const events: { type: string; detail?: Record<string, unknown> }[] = [];
   const store = opts.store ?? new MemoryStateStore();
   const errors: string[] = [];

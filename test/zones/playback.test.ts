@@ -21,7 +21,7 @@ appl_ptr    : ${hw + 3840}
 `;
 const withState = (state: string, hw = 1000) => running(hw).replace('RUNNING', state);
 
-describe('playback status parser', () => {
+describe('playback status parser', { timeout: 60_000 }, () => {
   it('reads closed, running and the other states with hw_ptr', () => {
     assert.deepEqual(parsePcmStatus('closed\n'), { state: 'closed' });
     assert.deepEqual(parsePcmStatus(running(193920)), { state: 'RUNNING', hwPtr: 193920 });
@@ -31,14 +31,14 @@ describe('playback status parser', () => {
   });
 });
 
-describe('playback from a /proc/asound tree', () => {
+describe('playback from a /proc/asound tree', { timeout: 60_000 }, () => {
   let tree: SimProcTree;
   before(() => {
     tree = new SimProcTree(mkdtempSync(join(tmpdir(), 'roombox-pb-')));
     tree.addCard({ index: 0, id: 'sndrpihifiberry', driver: 'x', name: 'x', longName: 'x', playback: [0] });
     tree.addCard({ index: 1, id: 'Headphones', driver: 'x', name: 'x', longName: 'x', playback: [0, 1] });
-  });
-  after(() => tree.dispose());
+  }, { timeout: 30_000 });
+  after(() => tree.dispose(), { timeout: 30_000 });
 
   it('playing = RUNNING with hw_ptr advancing; stalled, closed, XRUN, DISCONNECTED are not', () => {
     const src = new ProcPlaybackSource(tree.root, { card: 0, device: 0 });

@@ -7,7 +7,7 @@ import { ConfigError } from '../../firmware/config/config.js';
 
 const files = readdirSync(boardDir()).filter((f) => f.endsWith('.json') && f !== 'profile.schema.json');
 
-describe('board profiles', () => {
+describe('board profiles', { timeout: 60_000 }, () => {
   it('every board/*.json validates against the schema and loads by name', () => {
     assert.ok(files.length >= 7, `profiles: ${files.join(', ')}`);
     for (const f of files) {

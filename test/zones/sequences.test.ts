@@ -82,7 +82,7 @@ const cases: Record<string, Case> = {
   },
 };
 
-describe('power sequences of every driver', () => {
+describe('power sequences of every driver', { timeout: 60_000 }, () => {
   for (const [name, c] of Object.entries(cases)) {
     it(`${name}: start, power-up, volume ramp while playing, power-down, SIGTERM`, async () => {
       const r = zoneRig(c.zp);

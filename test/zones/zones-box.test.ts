@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BoxProcess } from '../helpers/box-process.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
-import { MqttProbe, type Received } from '../helpers/mqtt-probe.js';
+import { zoneState, type ZoneStateMessage } from '../helpers/box-api.js';
+import { MqttProbe } from '../helpers/mqtt-probe.js';
 import { runningStatus, SimProcTree } from '../../firmware/sim/proc-tree.js';
 import { simCards } from '../../firmware/sim/sim-board.js';
 import { loadProfile } from '../../firmware/board/load-profile.js';
@@ -18,26 +19,19 @@ import { volumeToDb } from '../../firmware/chips/amp-chip.js';
  * simulated hardware for out-of-process tests.
  */
 const P = 'roombox/testbox';
-const stateOf = (zone: string, pred: (s: Record<string, unknown>) => boolean) => (m: Received) => {
-  if (m.topic !== `${P}/zone/${zone}/state`) return false;
-  try {
-    return pred(JSON.parse(m.payload));
-  } catch {
-    return false;
-  }
-};
+const stateOf = (zone: string, pred: (s: ZoneStateMessage) => boolean) => zoneState(P, zone, pred);
 
-describe('zones in the real box process', () => {
+describe('zones in the real box process', { timeout: 300_000 }, () => {
   const broker = new Mosquitto();
   let probe: MqttProbe;
   before(async () => {
     await broker.start();
     probe = await MqttProbe.connect(broker.url, [`${P}/#`]);
-  });
+  }, { timeout: 180_000 });
   after(async () => {
-    await probe.close();
+    await probe?.close();
     await broker.dispose();
-  });
+  }, { timeout: 180_000 });
 
   it('volume/set 40 sets the PCM512x volume registers for the dB at 40; a RUNNING advancing stream powers an auto zone up; SIGTERM mutes and turns the amp off', async () => {
     const profile = loadProfile('sim');
@@ -54,8 +48,12 @@ describe('zones in the real box process', () => {
       const st = await probe.waitFor(stateOf('living', (s) => s.volume === 40), 15_000, 'volume 40 in the state');
       assert.equal(JSON.parse(st.payload).volume_db, 24 - 0.5 * reg);
       const late = await MqttProbe.connect(broker.url, [`${P}/zone/living/state`]);
-      const retained = await late.waitFor((m) => m.retain && JSON.parse(m.payload).volume === 40, 10_000, 'retained state at 40');
-      await late.close();
+      let retained;
+      try {
+        retained = await late.waitFor((m) => m.retain && stateOf('living', (s) => s.volume === 40)(m), 10_000, 'retained state at 40');
+      } finally {
+        await late.close();
+      }
       assert.equal(JSON.parse(retained.payload).volume_db, -36);
       const writes = () =>
         box

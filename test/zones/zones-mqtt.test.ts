@@ -1,25 +1,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Mosquitto } from '../helpers/mosquitto.js';
-import { MqttProbe, type Received } from '../helpers/mqtt-probe.js';
+import { zoneState, type ZoneStateMessage } from '../helpers/box-api.js';
+import { MqttProbe } from '../helpers/mqtt-probe.js';
 import { startInProcessBox } from '../helpers/in-process-box.js';
 
 /** Zones over a real mosquitto with the real App in this process (commands run through its registry). */
 const P = 'roombox/testbox';
-const since = (probe: MqttProbe, mark: number, pred: (m: Received) => boolean, what: string) => {
-  const m = probe.messages.slice(mark).find(pred);
-  return m ? Promise.resolve(m) : probe.next(pred, 10_000, what);
-};
-const stateOf = (zone: string, pred: (s: Record<string, unknown>) => boolean) => (m: Received) => {
-  if (m.topic !== `${P}/zone/${zone}/state`) return false;
-  try {
-    return pred(JSON.parse(m.payload));
-  } catch {
-    return false;
-  }
-};
+const stateOf = (zone: string, pred: (s: ZoneStateMessage) => boolean) => zoneState(P, zone, pred);
 
-describe('zones over MQTT', () => {
+describe('zones over MQTT', { timeout: 300_000 }, () => {
   const broker = new Mosquitto();
   let probe: MqttProbe;
   let box: Awaited<ReturnType<typeof startInProcessBox>>;
@@ -28,17 +18,21 @@ describe('zones over MQTT', () => {
     probe = await MqttProbe.connect(broker.url, [`${P}/#`, 'homeassistant/#']);
     box = await startInProcessBox({ env: { ROOMBOX_MQTT_URL: broker.url, ROOMBOX_ZONE_KITCHEN_MAX_VOLUME: '60', ROOMBOX_AMP_IDLE_S: '1' } });
     await probe.waitFor(stateOf('kitchen', (s) => s.power === 'standby'), 15_000, 'kitchen state');
-  });
+  }, { timeout: 180_000 });
   after(async () => {
-    await box.stop();
-    await probe.close();
+    await box?.stop();
+    await probe?.close();
     await broker.dispose();
-  });
+  }, { timeout: 180_000 });
 
   it('publishes retained zone state and the zone entities in discovery', async () => {
     const late = await MqttProbe.connect(broker.url, [`${P}/zone/+/state`]);
-    const st = await late.waitFor(stateOf('living', () => true), 10_000, 'living state');
-    await late.close();
+    let st;
+    try {
+      st = await late.waitFor(stateOf('living', () => true), 10_000, 'living state');
+    } finally {
+      await late.close();
+    }
     assert.equal(st.retain, true, 'retained');
     assert.deepEqual(Object.keys(JSON.parse(st.payload)).sort(), ['fault', 'max_volume', 'mode', 'mute', 'playing', 'power', 'volume', 'volume_db']);
     const disc = await probe.waitFor((m) => m.topic === 'homeassistant/device/testbox/config' && m.payload.includes('living_power'), 10_000, 'discovery');
@@ -76,17 +70,16 @@ describe('zones over MQTT', () => {
       ['zone/living/mode/set', 'party', /expected auto or manual/],
     ];
     for (const [topic, payload, why] of bad) {
-      const mark = probe.messages.length;
+      const mark = probe.mark();
       await probe.publish(`${P}/${topic}`, payload);
-      const err = await since(probe, mark, (m) => m.topic === `${P}/error`, `P/error for ${topic} ${payload}`);
+      const err = await probe.waitSince(mark, (m) => m.topic === `${P}/error`, 10_000, `P/error for ${topic} ${payload}`);
       const body = JSON.parse(err.payload);
       assert.equal(body.topic, `${P}/${topic}`);
       assert.match(body.error, why);
       assert.equal(body.payload, payload);
-      // A good command after it proves ordering: nothing else arrived for the bad one.
-      await probe.publish(`${P}/zone/kitchen/mute/set`, 'OFF');
-      await new Promise((r) => setTimeout(r, 50));
-      assert.equal(probe.messages.slice(mark).filter((m) => m.topic === `${P}/error`).length, 1, `one P/error for ${topic} ${payload}`);
+      // The answer to a request after it comes after anything else the bad one caused.
+      await probe.marker(P);
+      assert.equal(probe.since(mark, `${P}/error`).length, 1, `one P/error for ${topic} ${payload}`);
     }
     assert.equal(JSON.stringify((await box.app.ctx.commands.execute('zone --json', 'test')).data), before, 'zones unchanged');
     const chipAfter = JSON.parse(JSON.stringify((await box.app.ctx.commands.execute('gpio --json', 'test')).data));
@@ -123,10 +116,11 @@ describe('zones over MQTT', () => {
     await run('sim fault kitchen on');
     await probe.waitFor((m) => m.topic === `${P}/event` && m.payload.includes('"amp_fault"'), 10_000, 'amp_fault');
     await probe.waitFor(stateOf('kitchen', (s) => s.fault === true && s.power === 'off'), 10_000, 'fault state');
-    const mark = probe.messages.length;
+    const mark = probe.mark();
     await probe.publish(`${P}/zone/kitchen/power/set`, 'ON');
-    await since(probe, mark, (m) => m.topic === `${P}/error` && m.payload.includes('fault'), 'power refused while faulted');
-    assert.equal(probe.messages.slice(mark).filter((m) => m.topic === `${P}/error`).length, 1);
+    await probe.waitSince(mark, (m) => m.topic === `${P}/error` && m.payload.includes('fault'), 10_000, 'power refused while faulted');
+    await probe.marker(P);
+    assert.equal(probe.since(mark, `${P}/error`).length, 1);
     await run('sim fault kitchen off');
     await probe.waitFor((m) => m.topic === `${P}/event` && m.payload.includes('"amp_fault_cleared"'), 10_000, 'amp_fault_cleared');
     await probe.waitFor(stateOf('kitchen', (s) => s.fault === false && s.power === 'off'), 10_000, 'cleared, still off');
