@@ -84,7 +84,7 @@ interface OutboxFigures {
 }
 
 async function outboxRates(url: string, topic: string, dir: string): Promise<OutboxFigures> {
-  const { db } = await Database.open(dir, log);
+  const db = (await Database.open(dir, log)).db!;
   const bus = new EventBus();
   const topics = new Topics('bench', 'outboxbox', 'homeassistant');
   const link = new MqttLink({ url, version: 4, clientId: 'bench-outbox' }, topics, bus, systemClock, log);
@@ -117,7 +117,7 @@ async function outboxRates(url: string, topic: string, dir: string): Promise<Out
 
 /** One INSERT statement per row inside one transaction: what the outbox's batching avoids. */
 async function rowAtATimeRate(dir: string, count: number): Promise<number> {
-  const { db } = await Database.open(dir, log);
+  const db = (await Database.open(dir, log)).db!;
   const rows = Array.from({ length: count }, (_, i) => JSON.stringify({ seq: i + 1, ...body(i) }));
   const t0 = performance.now();
   await db.transaction(async () => {

@@ -15,7 +15,7 @@ export interface PublishedEvent {
 
 /**
  * The one place P/event and P/telemetry are published from: every message goes through the
- * outbox, which gives it its seq. Box events arrive on the bus ('box.event').
+ * outbox, which gives it its seq when it stores it. Box events arrive on the bus ('box.event').
  */
 export class Publisher implements Extension {
   readonly name = 'publisher';
@@ -38,19 +38,20 @@ export class Publisher implements Extension {
     this.unsubscribe?.();
   }
 
-  event(e: BoxEventInput): number {
+  /** Queues the event; `events` lists it once it is stored, with its seq. */
+  event(e: BoxEventInput): void {
     const body: Omit<PublishedEvent, 'seq'> = { ts: e.ts ?? new Date(this.clock.now()).toISOString(), type: e.type };
     if (e.zone !== undefined) body.zone = e.zone;
     if (e.input !== undefined) body.input = e.input;
     if (e.detail !== undefined) body.detail = e.detail;
-    const seq = this.outbox.add(this.topics.event, body);
-    this.recent.push({ seq, ...body });
-    if (this.recent.length > this.recentCapacity) this.recent.shift();
-    return seq;
+    this.outbox.add(this.topics.event, body, (seq) => {
+      this.recent.push({ seq, ...body });
+      if (this.recent.length > this.recentCapacity) this.recent.shift();
+    });
   }
 
-  telemetry(body: Record<string, unknown>): number {
-    return this.outbox.add(this.topics.telemetry, { ts: new Date(this.clock.now()).toISOString(), ...body });
+  telemetry(body: Record<string, unknown>): void {
+    this.outbox.add(this.topics.telemetry, { ts: new Date(this.clock.now()).toISOString(), ...body });
   }
 
   /** The last n events published since start, oldest first (for `events [n]`). */

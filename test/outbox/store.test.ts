@@ -30,7 +30,7 @@ describe('database and persisted state', () => {
       // The fresh database opens cleanly next time: no second recovery.
       const again = await Database.open(dir, log);
       assert.equal(again.movedAside, undefined);
-      await again.db.close();
+      await again.db!.close();
     } finally {
       await box.dispose();
       await probe.close();
@@ -41,7 +41,7 @@ describe('database and persisted state', () => {
   it('keeps state across a restart and writes only on change, debounced', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'roombox-db-'));
     const clock = new ManualClock();
-    let { db } = await Database.open(dir, log);
+    let db = (await Database.open(dir, log)).db!;
     let state = new SqliteStateStore(db, clock, log, 2000);
     await state.load();
     for (let v = 0; v <= 40; v++) state.set('zone.living', { volume: v, mode: 'auto', mute: false });
@@ -56,7 +56,7 @@ describe('database and persisted state', () => {
     assert.equal(state.writes, 1, 'setting the same value again writes nothing');
     await state.close();
     await db.close();
-    ({ db } = await Database.open(dir, log));
+    db = (await Database.open(dir, log)).db!;
     state = new SqliteStateStore(db, clock, log);
     await state.load();
     assert.deepEqual(state.get('zone.living'), { volume: 40, mode: 'auto', mute: false });
@@ -66,14 +66,14 @@ describe('database and persisted state', () => {
 
   it('migrates a fresh file to the current schema and refuses one from a newer firmware', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'roombox-db-'));
-    const { db } = await Database.open(dir, log);
+    const db = (await Database.open(dir, log)).db!;
     const v = await db.get<{ user_version: number }>('PRAGMA user_version');
     assert.ok(v!.user_version >= 1);
     assert.equal((await db.get<{ journal_mode: string }>('PRAGMA journal_mode'))!.journal_mode, 'wal');
     await db.exec('PRAGMA user_version=999');
     await db.close();
     const reopened = await Database.open(dir, log);
-    assert.match(reopened.reason ?? '', /newer than this firmware/);
-    await reopened.db.close();
+    assert.match(reopened.refused ?? '', /newer than this firmware/);
+    assert.equal(reopened.db, undefined);
   });
 });
