@@ -317,11 +317,12 @@ export class Zone {
 
   /**
    * The volume and mute a player reports (VOLUME_SYNC=player): shown as the zone's own, without
-   * touching the chip, which stays at the profile's fixed gain.
+   * touching the chip, which stays at the profile's fixed gain. A player above the cap is shown
+   * at the cap while it is being set back: the state never shows more than the cap.
    */
   mirror(volume: number | null, mute: boolean | null): void {
     void this.enqueue(async () => {
-      if (volume !== null) this.volume = volume;
+      if (volume !== null) this.volume = Math.min(volume, this.o.maxVolume);
       if (mute !== null) this.mute = mute;
       this.save();
       this.publish();
