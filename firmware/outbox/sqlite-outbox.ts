@@ -46,7 +46,8 @@ export interface SqliteOutboxOptions {
 /**
  * The durable outbox: a message is written to SQLite before it is published and deleted only
  * after the broker's PUBACK. Its seq is given in the transaction that stores it (the last one
- * stored plus one, kept in `meta` so it survives the deletes), and a row is published only once
+ * stored plus one: the newest row is never deleted before a newer one is stored, and a clean
+ * stop writes the number to `meta`), and a row is published only once
  * that commit is on disk: a crash or a power cut can lose messages not yet stored, but then
  * their numbers were never published, and the next message takes the next number. So the
  * numbers a consumer sees have no gaps (except drops, which `outbox_dropped` reports) and never
@@ -153,7 +154,7 @@ export class SqliteOutbox implements Outbox {
     this.deleteTimer = undefined;
     await this.flush();
     await this.syncing;
-    await this.deleteAcked();
+    await this.closeOut();
     this.stopped = true;
   }
 
@@ -235,8 +236,7 @@ export class SqliteOutbox implements Outbox {
         const chunk = rows.slice(i, i + 300);
         await db.run(`INSERT INTO outbox (seq, topic, payload) VALUES ${chunk.map(() => '(?, ?, ?)').join(', ')}`, chunk.flatMap((r) => [r.seq, r.topic, r.payload]));
       }
-      // The counter lives beside the rows: delivered rows are deleted, the number must not go back.
-      await db.run(SEQ_LAST_SQL, [String(last)]);
+      // The newest row is the counter (see deleteAcked); these rows are newer than every acked one.
       if (acked.length) ({ changes: deleted } = await db.run(`DELETE FROM outbox WHERE seq IN (${acked.join(',')})`));
     };
     try {
@@ -429,16 +429,38 @@ export class SqliteOutbox implements Outbox {
     }, DELETE_LATER_MS);
   }
 
+  /**
+   * Deletes delivered rows, except the newest stored one: that row is the counter (the next seq
+   * is the highest in the table plus one), so writing a batch touches the table's last page
+   * only, not a second page for a counter (a WAL frame less per commit: SD-card wear). It goes
+   * with the next batch; after a crash it is sent once more (a duplicate, same content).
+   */
   private async deleteAcked(): Promise<void> {
     if (!this.db || this.acked.size === 0) return;
-    const seqs = [...this.acked];
-    this.acked.clear();
+    const seqs = [...this.acked].filter((s) => s !== this.lastStored);
+    if (seqs.length === 0) return;
+    for (const s of seqs) this.acked.delete(s);
     try {
       const { changes } = await this.db.run(`DELETE FROM outbox WHERE seq IN (${seqs.join(',')})`);
       this.committed -= changes;
     } catch (err) {
       for (const s of seqs) this.acked.add(s);
       this.log.warn({ err: (err as Error).message }, 'outbox: deleting delivered messages failed; will retry');
+    }
+  }
+
+  /** A clean stop: the counter goes to `meta` and every delivered row goes, in one durable commit. */
+  private async closeOut(): Promise<void> {
+    if (!this.db) return;
+    const seqs = [...this.acked];
+    try {
+      await this.db.durable(async () => {
+        await this.db!.run(SEQ_LAST_SQL, [String(this.lastStored)]);
+        if (seqs.length) await this.db!.run(`DELETE FROM outbox WHERE seq IN (${seqs.join(',')})`);
+      });
+      this.acked.clear();
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'outbox: final write failed');
     }
   }
 }
