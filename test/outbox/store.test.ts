@@ -64,6 +64,27 @@ describe('database and persisted state', () => {
     await db.close();
   });
 
+  it('rebuilds a file with 4 KiB pages (older firmware) with 1 KiB pages once, keeping its rows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'roombox-db-'));
+    const sqlite3 = (await import('sqlite3')).default;
+    await new Promise<void>((resolve, reject) => {
+      const old = new sqlite3.Database(join(dir, DB_FILE));
+      old.exec(
+        `PRAGMA page_size=4096; PRAGMA journal_mode=WAL;
+         CREATE TABLE outbox (seq INTEGER PRIMARY KEY, topic TEXT NOT NULL, payload TEXT NOT NULL);
+         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+         CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+         INSERT INTO outbox VALUES (7, 't', '{"seq":7}'); PRAGMA user_version=1;`,
+        (err) => (err ? reject(err) : old.close((e) => (e ? reject(e) : resolve()))),
+      );
+    });
+    const db = (await Database.open(dir, log)).db!;
+    assert.equal((await db.get<{ page_size: number }>('PRAGMA page_size'))!.page_size, 1024);
+    assert.equal((await db.get<{ journal_mode: string }>('PRAGMA journal_mode'))!.journal_mode, 'wal');
+    assert.deepEqual(await db.all('SELECT seq, payload FROM outbox'), [{ seq: 7, payload: '{"seq":7}' }]);
+    await db.close();
+  });
+
   it('migrates a fresh file to the current schema and refuses one from a newer firmware', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'roombox-db-'));
     const db = (await Database.open(dir, log)).db!;
