@@ -17,6 +17,8 @@ export interface OpenOptions {
   now?: () => number;
   /** The schema this firmware knows (a test plays a later firmware with one more). */
   migrations?: readonly string[];
+  /** SQLite page size (bench/outbox.ts compares them); default PAGE_SIZE. */
+  pageSize?: number;
 }
 
 export interface OpenResult {
@@ -39,6 +41,7 @@ class RefusedError extends Error {}
 
 const DAMAGE_CODES = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT']);
 const PAGE_SIZE = 1024;
+const WAL_CHECKPOINT_BYTES = 4 * 1024 * 1024;
 
 /**
  * The one connection to the box's SQLite file, owned by this module. WAL with
@@ -64,7 +67,7 @@ export class Database {
     mkdirSync(dir, { recursive: true });
     const file = join(dir, DB_FILE);
     try {
-      return { db: await Database.openChecked(file, migrations) };
+      return { db: await Database.openChecked(file, migrations, opts.pageSize ?? PAGE_SIZE) };
     } catch (err) {
       const reason = (err as Error).message;
       if (!(err instanceof DamagedError)) {
@@ -77,11 +80,11 @@ export class Database {
       for (const suffix of ['', '-wal', '-shm']) {
         if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
       }
-      return { db: await Database.openChecked(file, migrations), movedAside: aside, reason };
+      return { db: await Database.openChecked(file, migrations, opts.pageSize ?? PAGE_SIZE), movedAside: aside, reason };
     }
   }
 
-  private static async openChecked(file: string, migrations: readonly string[]): Promise<Database> {
+  private static async openChecked(file: string, migrations: readonly string[], pageSize: number): Promise<Database> {
     const raw = await new Promise<sqlite3.Database>((resolve, reject) => {
       const d = new sqlite3.Database(file, (err) => (err ? reject(classify(err)) : resolve(d)));
     });
@@ -91,8 +94,9 @@ export class Database {
       // The schema version first: a newer file is closed again before anything could write to it.
       const version = (await db.get<{ user_version: number }>('PRAGMA user_version'))?.user_version ?? 0;
       if (version > migrations.length) throw new RefusedError(`database schema ${version} is newer than this firmware knows (${migrations.length})`);
-      await db.usePageSize(PAGE_SIZE);
-      await db.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;');
+      await db.usePageSize(pageSize);
+      // A checkpoint per 4 MB of WAL whatever the page size (SQLite's default is 1,000 pages).
+      await db.exec(`PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=${Math.round(WAL_CHECKPOINT_BYTES / pageSize)};`);
       const check = await db.get<{ quick_check: string }>('PRAGMA quick_check');
       if (check?.quick_check !== 'ok') throw new DamagedError(`integrity check failed: ${check?.quick_check ?? 'no answer'}`);
       await db.migrate(version, migrations);
