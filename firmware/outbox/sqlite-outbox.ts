@@ -223,6 +223,11 @@ export class SqliteOutbox implements Outbox {
 
   private async writeBatch(): Promise<void> {
     const db = this.db!;
+    if (this.writeError) {
+      // A commit reported as failed may still have reached the file: never number on top of it.
+      const max = await db.get<{ m: number | null }>('SELECT max(seq) AS m FROM outbox').catch(() => undefined);
+      this.lastStored = Math.max(this.lastStored, max?.m ?? 0);
+    }
     const batch = this.pending;
     this.pending = [];
     const first = this.lastStored + 1;
