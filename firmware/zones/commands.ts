@@ -7,10 +7,10 @@ import { runningStatus } from '../sim/proc-tree.js';
 import type { ZonesExtension } from './index.js';
 import { ZoneChipError, ZoneFaultError, type Zone, type ZoneState } from './zone.js';
 
-type ShownState = ZoneState & { chip_error: string | null };
+type ShownState = ZoneState & { chip_error: string | null; power_up_error: string | null };
 const line = (name: string, s: ShownState) =>
-  `${name.padEnd(10)} power ${s.power.padEnd(7)} mode ${s.mode.padEnd(6)} ${(s.playing ? 'playing' : 'idle').padEnd(7)} volume ${String(s.volume).padStart(3)}/${s.max_volume}${s.volume_db === null ? '' : ` (${s.volume_db} dB)`}${s.mute ? ' muted' : ''}${s.fault ? ' FAULT' : ''}${s.chip_error ? ` (chip not answering: ${s.chip_error})` : ''}`;
-const shown = (z: Zone): ShownState => ({ ...z.state, chip_error: z.chipProblem });
+  `${name.padEnd(10)} power ${s.power.padEnd(7)} mode ${s.mode.padEnd(6)} ${(s.playing ? 'playing' : 'idle').padEnd(7)} volume ${String(s.volume).padStart(3)}/${s.max_volume}${s.volume_db === null ? '' : ` (${s.volume_db} dB)`}${s.mute ? ' muted' : ''}${s.fault ? ' FAULT' : ''}${s.chip_error ? ` (chip not answering: ${s.chip_error})` : ''}${s.power_up_error ? ` (${s.power_up_error})` : ''}`;
+const shown = (z: Zone): ShownState => ({ ...z.state, chip_error: z.chipProblem, power_up_error: z.powerUpProblem });
 
 /** `zone ...`, `gpio`, `i2c scan <bus>`, and on the sim board `sim play|fault|chip <zone> ...`. */
 export function registerZoneCommands(ctx: BoxContext, ext: ZonesExtension): void {

@@ -84,7 +84,10 @@ describe('a failed power-up fails safe', { timeout: 60_000 }, () => {
         const fault = r.events.find((e) => e.type === 'amp_fault');
         assert.ok(fault, `an amp_fault event; events: ${JSON.stringify(r.events)}`);
         assert.equal(fault.detail?.cause, step.fault.cause);
-        if (step.fault.step) assert.equal(fault.detail?.step, step.fault.step);
+        if (step.fault.step) {
+          assert.equal(fault.detail?.step, step.fault.step);
+          assert.match(r.zone.powerUpProblem ?? '', new RegExp(`^power-up failed at ${step.fault.step}: `), 'the reason, for `zone <z>`');
+        }
         if (step.fault.cause !== 'line') assert.match(String(fault.detail?.error), step.fault.error);
         if (mode === 'command' && step.fault.cause !== 'line') assert.ok(err, 'the power command is refused');
         for (const s of seen) assert.ok(!(s.enable === 1 && s.power !== 'on'), `a state said ${s.power} while the enable line was on: ${JSON.stringify(seen)}`);
