@@ -39,6 +39,8 @@ export interface AppOptions {
   clock?: Clock;
   random?: () => number;
   requestExit?: (code: number) => void;
+  /** The database schema (default: this firmware's); a test plays a later firmware with more. */
+  migrations?: readonly string[];
 }
 
 /**
@@ -77,8 +79,8 @@ export class App {
       random,
     );
     const selftest = new SelfTestRegistry();
-    const store = new Store(config.dataDir, clock, log, selftest);
-    const outbox = new SqliteOutbox(() => store.db, link, bus, clock, log, { max: config.outboxMax });
+    const store = new Store(config.dataDir, clock, log, selftest, opts.migrations);
+    const outbox = new SqliteOutbox(() => store.db, link, bus, clock, log, { max: config.outboxMax, whyNoDatabase: () => store.unavailable });
     const publisher = new Publisher(outbox, topics, bus, clock);
     const router = new CommandRouter(link, topics, bus, clock, log);
     const retained = new RetainedState(link, log);
@@ -149,6 +151,7 @@ export class App {
         start: () => {
           bus.emit('box.event', { type: 'started', detail: { version: VERSION, board: profile.name } });
           if (store.recovery) bus.emit('box.event', { type: 'database_recovered', detail: store.recovery });
+          if (store.unavailable) bus.emit('box.event', { type: 'storage_error', detail: { error: store.unavailable, persistence: 'off' } });
         },
         stop() {},
       },

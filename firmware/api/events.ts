@@ -11,7 +11,8 @@ interface EventSpec {
 }
 
 const spec = <S extends EventSpec>(s: S) => s;
-const CHIP_OR_LINE = "`line`: the amp's fault line (`line` its BCM number); `chip`: the amp chip stopped answering on I2C";
+const CHIP_OR_LINE =
+  "`line`: the amp's fault line (`line` its BCM number); `chip`: the amp chip stopped answering on I2C; `power_up`: a step of the power-up failed (cleared by the next power-up that succeeds or by power off)";
 
 /** Every type of P/event, with what it is about and the shape of its detail. */
 export const EVENTS = {
@@ -21,7 +22,11 @@ export const EVENTS = {
     summary: 'the database was damaged at start: moved aside, a new one started',
     detail: Type.Object({ movedAside: Type.String({ description: 'where the damaged file went' }), reason: Type.String() }),
   }),
-  storage_error: spec({ target: undefined, summary: 'the database cannot be written (disk full, I/O error)', detail: Type.Object({ error: Type.String() }) }),
+  storage_error: spec({
+    target: undefined,
+    summary: 'the database cannot be written (disk full, I/O error), or is from a newer firmware and kept untouched (`persistence: "off"`: the box runs without it)',
+    detail: Type.Object({ error: Type.String(), persistence: Type.Optional(Type.Literal('off')) }),
+  }),
   outbox_dropped: spec({
     target: undefined,
     summary: 'the outbox overflowed while the broker was away: the oldest messages were dropped',
@@ -44,12 +49,17 @@ export const EVENTS = {
     detail: Type.Union([
       Type.Object({ cause: Type.Literal('line'), line: Type.Integer() }),
       Type.Object({ cause: Type.Literal('chip'), chip: Type.String(), error: Type.String() }),
+      Type.Object({ cause: Type.Literal('power_up'), step: Type.String(), error: Type.String() }),
     ]),
   }),
   amp_fault_cleared: spec({
     target: 'zone',
     summary: 'the fault is gone (the zone stays off until power is asked for again)',
-    detail: Type.Union([Type.Object({ cause: Type.Literal('line'), line: Type.Integer() }), Type.Object({ cause: Type.Literal('chip'), chip: Type.String() })]),
+    detail: Type.Union([
+      Type.Object({ cause: Type.Literal('line'), line: Type.Integer() }),
+      Type.Object({ cause: Type.Literal('chip'), chip: Type.String() }),
+      Type.Object({ cause: Type.Literal('power_up') }),
+    ]),
   }),
   volume_capped: spec({
     target: 'zone',

@@ -180,7 +180,11 @@ export class MqttLink implements PublishPort {
         new Promise((r) => setTimeout(r, 2000)),
       ]);
     }
-    await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+    // A graceful end waits for every QoS 1 publish mqtt.js still tracks, including one whose
+    // PUBACK was lost with an earlier connection (clean session: it never comes): bounded, then forced.
+    const ended = new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+    const late = await Promise.race([ended.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), 2000))]);
+    if (late) await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
   }
 }
 

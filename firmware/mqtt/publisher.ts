@@ -9,7 +9,7 @@ export type { PublishedEvent };
 
 /**
  * The one place P/event and P/telemetry are published from: every message goes through the
- * outbox, which gives it its seq. Box events arrive on the bus ('box.event').
+ * outbox, which gives it its seq when it stores it. Box events arrive on the bus ('box.event').
  */
 export class Publisher implements Extension {
   readonly name = 'publisher';
@@ -32,17 +32,18 @@ export class Publisher implements Extension {
     this.unsubscribe?.();
   }
 
-  event(e: BoxEventInput): number {
+  /** Queues the event; `events` lists it once it is stored, with its seq. */
+  event(e: BoxEventInput): void {
     const { ts, ...fields } = e;
     const body = { ts: ts ?? new Date(this.clock.now()).toISOString(), ...fields };
-    const seq = this.outbox.add(this.topics.event, body);
-    this.recent.push({ seq, ...body } as PublishedEvent);
-    if (this.recent.length > this.recentCapacity) this.recent.shift();
-    return seq;
+    this.outbox.add(this.topics.event, body, (seq) => {
+      this.recent.push({ seq, ...body } as PublishedEvent);
+      if (this.recent.length > this.recentCapacity) this.recent.shift();
+    });
   }
 
-  telemetry(body: Omit<Telemetry, 'seq' | 'ts'>): number {
-    return this.outbox.add(this.topics.telemetry, { ts: new Date(this.clock.now()).toISOString(), ...body });
+  telemetry(body: Omit<Telemetry, 'seq' | 'ts'>): void {
+    this.outbox.add(this.topics.telemetry, { ts: new Date(this.clock.now()).toISOString(), ...body });
   }
 
   /** The last n events published since start, oldest first (for `events [n]`). */

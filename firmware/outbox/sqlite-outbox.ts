@@ -5,11 +5,11 @@ import type { PublishPort } from '../core/publish-port.js';
 import type { Database } from '../store/database.js';
 import { serialise, type Outbox, type OutboxStats } from './outbox.js';
 
-const RESERVE_SQL = "INSERT INTO meta (key, value) VALUES ('seq_reserved', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+const SEQ_LAST_SQL = "INSERT INTO meta (key, value) VALUES ('seq_last', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value";
 
 /**
  * Delivered rows of a quiet box wait this long for the next write batch to delete them. After a
- * crash they are sent again: consumers deduplicate by seq (docs/mqtt.md).
+ * crash they are sent again: consumers deduplicate by seq.
  */
 const DELETE_LATER_MS = 5 * 60_000;
 
@@ -19,29 +19,56 @@ interface Row {
   payload: string;
 }
 
+interface Queued {
+  topic: string;
+  body: Record<string, unknown>;
+  onStored?: (seq: number) => void;
+}
+
+/**
+ * How a write batch becomes durable. `full`: the batch's commit fsyncs the WAL
+ * (synchronous=FULL). `group`: commits at synchronous=NORMAL, then one fsync of the WAL covers
+ * every batch committed since the last one. bench/outbox.ts measures both; `full` is the default.
+ */
+export type CommitMode = 'full' | 'group';
+
 export interface SqliteOutboxOptions {
   max: number;
   /** Messages published and not yet acknowledged, at most. */
   window?: number;
-  /** How many seq numbers one durable reservation covers. */
-  seqBlock?: number;
   /** Delay between write batches, ms (messages added in between share one transaction). */
   batchMs?: number;
+  commit?: CommitMode;
+  /** Why there is no database (persistence off), when `database()` gives none. */
+  whyNoDatabase?: () => string | undefined;
 }
 
 /**
  * The durable outbox: a message is written to SQLite before it is published and deleted only
- * after the broker's PUBACK. Delivery always reads the table in seq order, a window at a time,
- * so a backlog of any size goes out oldest first, before anything newer, and memory stays
- * bounded. Sequence numbers come from a durably reserved block: a number is never handed out
- * twice, across crashes and power cuts.
+ * after the broker's PUBACK. Its seq is given in the transaction that stores it (the last one
+ * stored plus one: the newest row is never deleted before a newer one is stored, and a clean
+ * stop writes the number to `meta`), and a row is published only once
+ * that commit is on disk: a crash or a power cut can lose messages not yet stored, but then
+ * their numbers were never published, and the next message takes the next number. So the
+ * numbers a consumer sees have no gaps (except drops, which `outbox_dropped` reports) and never
+ * two contents. Delivery reads the table in seq order, a window at a time, so a backlog of any
+ * size goes out oldest first, before anything newer, and memory stays bounded.
+ *
+ * Without a database (a file from a newer firmware is kept untouched) the same queue lives in
+ * memory, bounded by `max`, and numbers start at 1 for that run.
  */
 export class SqliteOutbox implements Outbox {
   readonly name = 'outbox';
   private db?: Database;
-  private pending: Row[] = [];
-  private nextSeq = 1;
-  private reservedUpTo = 0;
+  private memory?: Row[];
+  private pending: Queued[] = [];
+  /** The seq of the last message stored (committed). */
+  private lastStored = 0;
+  /** Rows up to this seq are on disk: only they may be published. */
+  private durableSeq = 0;
+  /** Committed in group mode, waiting for the group's fsync. */
+  private unsynced: { seq: number; onStored?: (seq: number) => void }[] = [];
+  private syncing?: Promise<void>;
   private flushing?: Promise<void>;
   private committed = 0;
   private cursor = 0;
@@ -63,11 +90,11 @@ export class SqliteOutbox implements Outbox {
   private retryAt = 0;
   private unsubscribes: (() => void)[] = [];
   private readonly window: number;
-  private readonly seqBlock: number;
   private readonly batchMs: number;
+  private readonly commit: CommitMode;
 
   constructor(
-    private readonly database: () => Database,
+    private readonly database: () => Database | undefined,
     private readonly link: PublishPort,
     private readonly bus: EventBus,
     private readonly clock: Clock,
@@ -75,21 +102,17 @@ export class SqliteOutbox implements Outbox {
     private readonly opts: SqliteOutboxOptions,
   ) {
     this.window = opts.window ?? 250;
-    this.seqBlock = opts.seqBlock ?? 1000;
     this.batchMs = opts.batchMs ?? 5;
+    this.commit = opts.commit ?? 'full';
   }
 
   async start(): Promise<void> {
     const db = this.database();
-    this.db = db;
-    const max = await db.get<{ m: number | null; n: number }>('SELECT max(seq) AS m, count(*) AS n FROM outbox');
-    const reserved = await db.get<{ value: string }>("SELECT value FROM meta WHERE key = 'seq_reserved'");
-    // Whatever was reserved before a crash may have been handed out: continue above it.
-    this.nextSeq = Math.max(max?.m ?? 0, Number(reserved?.value ?? 0)) + 1;
-    this.committed = max?.n ?? 0;
-    this.reservedUpTo = this.nextSeq - 1 + this.seqBlock;
-    await db.durableRun(RESERVE_SQL, [String(this.reservedUpTo)]);
-    if (this.committed > 0) this.log.info({ backlog: this.committed, nextSeq: this.nextSeq }, 'outbox: backlog from before the restart');
+    if (db) await this.open(db);
+    else {
+      this.memory = [];
+      this.log.warn({ reason: this.opts.whyNoDatabase?.() }, 'outbox: no database, messages are kept in memory only');
+    }
     this.unsubscribes.push(
       this.bus.on('mqtt.connected', () => {
         // Everything not acknowledged goes again, in order (consumers deduplicate by seq).
@@ -104,6 +127,25 @@ export class SqliteOutbox implements Outbox {
     );
   }
 
+  private async open(db: Database): Promise<void> {
+    this.db = db;
+    const max = await db.get<{ m: number | null; n: number }>('SELECT max(seq) AS m, count(*) AS n FROM outbox');
+    const meta = new Map((await db.all<{ key: string; value: string }>("SELECT key, value FROM meta WHERE key IN ('seq_last', 'seq_reserved')")).map((r) => [r.key, Number(r.value)]));
+    // A database from before gapless numbering holds a reservation above every number it may
+    // have published: continue above that once, so none is reused.
+    const last = meta.get('seq_last') ?? meta.get('seq_reserved') ?? 0;
+    this.lastStored = Math.max(max?.m ?? 0, last);
+    this.committed = max?.n ?? 0;
+    // One durable commit before anything is published: it also syncs rows a killed process
+    // committed without an fsync, so nothing read back from the file can still be rolled back.
+    await db.durable(async () => {
+      await db.run(SEQ_LAST_SQL, [String(this.lastStored)]);
+      await db.run("DELETE FROM meta WHERE key = 'seq_reserved'");
+    });
+    this.durableSeq = this.lastStored;
+    if (this.committed > 0) this.log.info({ backlog: this.committed, nextSeq: this.lastStored + 1 }, 'outbox: backlog from before the restart');
+  }
+
   async stop(): Promise<void> {
     for (const u of this.unsubscribes) u();
     if (this.flushTimer) this.clock.clear(this.flushTimer);
@@ -111,32 +153,51 @@ export class SqliteOutbox implements Outbox {
     this.flushTimer = undefined;
     this.deleteTimer = undefined;
     await this.flush();
-    await this.deleteAcked();
+    await this.syncing;
+    await this.closeOut();
     this.stopped = true;
   }
 
-  add(topic: string, body: Record<string, unknown>): number {
-    const seq = this.nextSeq++;
-    this.pending.push({ seq, topic, payload: serialise(seq, body) });
+  add(topic: string, body: Record<string, unknown>, onStored?: (seq: number) => void): void {
+    if (this.memory) return this.addInMemory({ topic, body, onStored });
+    this.pending.push({ topic, body, onStored });
     this.scheduleFlush();
-    return seq;
   }
 
   depth(): number {
+    if (this.memory) return this.memory.length;
     // Delivered rows whose delete is still to come are not part of the backlog.
     return this.committed - this.acked.size + this.pending.length;
   }
 
-  stats(): OutboxStats & { pending: number; writeError?: string } {
+  stats(): OutboxStats & { pending: number } {
+    const offReason = this.memory ? `persistence off: ${this.opts.whyNoDatabase?.() ?? 'no database'}` : undefined;
+    const writeError = offReason ?? this.writeError;
     return {
       depth: this.depth(),
       delivered: this.delivered,
       dropped: this.dropped,
-      lastSeq: this.nextSeq - 1,
+      lastSeq: this.lastStored,
       inFlight: this.inFlight.size,
       pending: this.pending.length,
-      ...(this.writeError ? { writeError: this.writeError } : {}),
+      persistent: !this.memory,
+      ...(writeError ? { writeError } : {}),
     };
+  }
+
+  private addInMemory(q: Queued): void {
+    const seq = ++this.lastStored;
+    this.memory!.push({ seq, topic: q.topic, payload: serialise(seq, q.body) });
+    this.durableSeq = seq;
+    let excess = this.memory!.length - this.opts.max;
+    if (excess > 0) {
+      // The oldest go, except one the broker may be acknowledging right now.
+      const before = this.memory!.length;
+      this.memory = this.memory!.filter((r) => this.inFlight.has(r.seq) || excess-- <= 0);
+      this.noteDropped(before - this.memory.length);
+    }
+    q.onStored?.(seq);
+    void this.pump();
   }
 
   private scheduleFlush(): void {
@@ -162,50 +223,84 @@ export class SqliteOutbox implements Outbox {
 
   private async writeBatch(): Promise<void> {
     const db = this.db!;
+    if (this.writeError) {
+      // A commit reported as failed may still have reached the file: never number on top of it.
+      const max = await db.get<{ m: number | null }>('SELECT max(seq) AS m FROM outbox').catch(() => undefined);
+      this.lastStored = Math.max(this.lastStored, max?.m ?? 0);
+    }
     const batch = this.pending;
     this.pending = [];
-    const last = batch[batch.length - 1]!.seq;
-    // A seq may be published only once a durable reservation covers it, so no number is ever
-    // handed out twice, even after a power cut rolls back the last commits. Renewing the
-    // reservation costs one fsync per seqBlock/2 messages.
-    const renew = last > this.reservedUpTo - this.seqBlock / 2;
+    const first = this.lastStored + 1;
+    const rows = batch.map((q, i) => ({ seq: first + i, topic: q.topic, payload: serialise(first + i, q.body) }));
+    const last = first + rows.length - 1;
     const acked = [...this.acked];
     this.acked.clear();
     let deleted = 0;
-    const reserveTo = renew ? last + this.seqBlock : this.reservedUpTo;
-    try {
-      if (renew) await db.exec('PRAGMA synchronous=FULL');
-      await db.transaction(async () => {
-        for (let i = 0; i < batch.length; i += 300) {
-          const chunk = batch.slice(i, i + 300);
-          await db.run(`INSERT INTO outbox (seq, topic, payload) VALUES ${chunk.map(() => '(?, ?, ?)').join(', ')}`, chunk.flatMap((r) => [r.seq, r.topic, r.payload]));
-        }
-        if (renew) await db.run(RESERVE_SQL, [String(reserveTo)]);
-        if (acked.length) ({ changes: deleted } = await db.run(`DELETE FROM outbox WHERE seq IN (${acked.join(',')})`));
-      });
-      this.committed -= deleted;
-      this.reservedUpTo = reserveTo;
-      this.committed += batch.length;
-      if (this.writeError) {
-        this.log.info({}, 'outbox: database writable again');
-        this.writeError = undefined;
+    const write = async () => {
+      for (let i = 0; i < rows.length; i += 300) {
+        const chunk = rows.slice(i, i + 300);
+        await db.run(`INSERT INTO outbox (seq, topic, payload) VALUES ${chunk.map(() => '(?, ?, ?)').join(', ')}`, chunk.flatMap((r) => [r.seq, r.topic, r.payload]));
       }
+      // The newest row is the counter (see deleteAcked); these rows are newer than every acked one.
+      if (acked.length) ({ changes: deleted } = await db.run(`DELETE FROM outbox WHERE seq IN (${acked.join(',')})`));
+    };
+    try {
+      if (this.commit === 'full') await db.durable(write);
+      else await db.transaction(write);
     } catch (err) {
       this.pending = batch.concat(this.pending);
       for (const seq of acked) this.acked.add(seq);
       this.onWriteError(err as Error);
       return;
-    } finally {
-      if (renew) await db.exec('PRAGMA synchronous=NORMAL').catch(() => {});
+    }
+    this.lastStored = last;
+    this.committed += rows.length - deleted;
+    if (this.writeError) {
+      this.log.info({}, 'outbox: database writable again');
+      this.writeError = undefined;
+    }
+    const stored = rows.map((r, i) => ({ seq: r.seq, onStored: batch[i]!.onStored }));
+    if (this.commit === 'full') this.markDurable(last, stored);
+    else {
+      this.unsynced.push(...stored);
+      void this.syncGroup();
     }
     await this.enforceMax();
+  }
+
+  private markDurable(upTo: number, stored: { seq: number; onStored?: (seq: number) => void }[]): void {
+    this.durableSeq = upTo;
+    for (const s of stored) s.onStored?.(s.seq);
+  }
+
+  /** Group commit: one fsync of the WAL for every batch committed since the previous one. */
+  private syncGroup(): Promise<void> {
+    if (this.syncing) return this.syncing;
+    this.syncing = (async () => {
+      while (this.unsynced.length > 0 && this.db) {
+        const upTo = this.lastStored;
+        const stored = this.unsynced;
+        this.unsynced = [];
+        try {
+          await this.db.syncWal();
+        } catch (err) {
+          this.unsynced = stored.concat(this.unsynced);
+          this.log.error({ err: (err as Error).message }, 'outbox: fsync failed; will retry');
+          await new Promise((r) => this.clock.setTimeout(() => r(undefined), 1000));
+          continue;
+        }
+        this.markDurable(upTo, stored);
+        void this.pump();
+      }
+    })().finally(() => (this.syncing = undefined));
+    return this.syncing;
   }
 
   private onWriteError(err: Error): void {
     const first = this.writeError === undefined;
     this.writeError = err.message;
     this.retryAt = this.clock.now() + 1000;
-    // Held in memory meanwhile, within the same bound.
+    // Held in memory meanwhile, within the same bound; unstored messages have no number yet.
     if (this.pending.length > this.opts.max) {
       const n = this.pending.length - this.opts.max;
       this.pending.splice(0, n);
@@ -252,6 +347,15 @@ export class SqliteOutbox implements Outbox {
     this.bus.emit('box.event', { type: 'outbox_dropped', detail: { dropped: n, max: this.opts.max } } satisfies BoxEventInput);
   }
 
+  /** Stored rows after `seq`, oldest first, only those whose commit is durable. */
+  private async readAfter(seq: number, limit: number): Promise<Row[]> {
+    if (this.memory) {
+      const from = this.memory.findIndex((r) => r.seq > seq);
+      return from === -1 ? [] : this.memory.slice(from, from + limit);
+    }
+    return this.db!.all<Row>('SELECT seq, topic, payload FROM outbox WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?', [seq, this.durableSeq, limit]);
+  }
+
   /**
    * Hands rows to the link in seq order, at most `window` unacknowledged, from a read-ahead of
    * up to one window: an acknowledgement sends the next row at once, and the database is read
@@ -266,11 +370,11 @@ export class SqliteOutbox implements Outbox {
     try {
       do {
         this.pumpAgain = false;
-        while (this.db && this.link.connected) {
+        while ((this.db || this.memory) && this.link.connected) {
           this.sendAhead();
           if (this.ahead.length >= this.window / 2) break;
           const generation = this.generation;
-          const rows = await this.db.all<Row>('SELECT seq, topic, payload FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?', [this.cursor, this.window - this.ahead.length]);
+          const rows = await this.readAfter(this.cursor, this.window - this.ahead.length);
           // A reconnect while reading starts again from the oldest row: these are stale.
           if (generation !== this.generation) continue;
           if (rows.length === 0) break;
@@ -298,12 +402,15 @@ export class SqliteOutbox implements Outbox {
     this.link.publish(row.topic, row.payload, { qos: 1 }).then(
       () => {
         if (!this.inFlight.delete(row.seq)) return;
-        this.acked.add(row.seq);
         this.delivered++;
-        // Deletes ride along with the next write batch (one WAL commit, not two, per message:
-        // SD-card wear); a long backlog deletes every 10 windows, a quiet box after DELETE_LATER_MS.
-        if (this.acked.size >= 10 * this.window) void this.deleteAcked();
-        else this.scheduleDelete();
+        if (this.memory) this.forgetInMemory(row.seq);
+        else {
+          this.acked.add(row.seq);
+          // Deletes ride along with the next write batch (one WAL commit, not two, per message:
+          // SD-card wear); a long backlog deletes every 10 windows, a quiet box after DELETE_LATER_MS.
+          if (this.acked.size >= 10 * this.window) void this.deleteAcked();
+          else this.scheduleDelete();
+        }
         this.sendAhead();
         if (this.ahead.length < this.window / 2) void this.pump();
       },
@@ -314,6 +421,11 @@ export class SqliteOutbox implements Outbox {
     );
   }
 
+  private forgetInMemory(seq: number): void {
+    const i = this.memory!.findIndex((r) => r.seq === seq);
+    if (i !== -1) this.memory!.splice(i, 1);
+  }
+
   private scheduleDelete(): void {
     if (this.deleteTimer || this.stopped) return;
     this.deleteTimer = this.clock.setTimeout(() => {
@@ -322,16 +434,38 @@ export class SqliteOutbox implements Outbox {
     }, DELETE_LATER_MS);
   }
 
+  /**
+   * Deletes delivered rows, except the newest stored one: that row is the counter (the next seq
+   * is the highest in the table plus one), so writing a batch touches the table's last page
+   * only, not a second page for a counter (a WAL frame less per commit: SD-card wear). It goes
+   * with the next batch; after a crash it is sent once more (a duplicate, same content).
+   */
   private async deleteAcked(): Promise<void> {
     if (!this.db || this.acked.size === 0) return;
-    const seqs = [...this.acked];
-    this.acked.clear();
+    const seqs = [...this.acked].filter((s) => s !== this.lastStored);
+    if (seqs.length === 0) return;
+    for (const s of seqs) this.acked.delete(s);
     try {
       const { changes } = await this.db.run(`DELETE FROM outbox WHERE seq IN (${seqs.join(',')})`);
       this.committed -= changes;
     } catch (err) {
       for (const s of seqs) this.acked.add(s);
       this.log.warn({ err: (err as Error).message }, 'outbox: deleting delivered messages failed; will retry');
+    }
+  }
+
+  /** A clean stop: the counter goes to `meta` and every delivered row goes, in one durable commit. */
+  private async closeOut(): Promise<void> {
+    if (!this.db) return;
+    const seqs = [...this.acked];
+    try {
+      await this.db.durable(async () => {
+        await this.db!.run(SEQ_LAST_SQL, [String(this.lastStored)]);
+        if (seqs.length) await this.db!.run(`DELETE FROM outbox WHERE seq IN (${seqs.join(',')})`);
+      });
+      this.acked.clear();
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'outbox: final write failed');
     }
   }
 }

@@ -11,6 +11,8 @@ const errno = (code: string) => Object.assign(new Error(code), { code });
 export class SimI2c {
   private readonly buses = new Map<number, Map<number, SimChip>>();
   private readonly failures = new Map<string, { code: string; count: number }>();
+  /** Per `bus:addr:reg`: the next writes to that register fail. */
+  private readonly registerFailures = new Map<string, { code: string; count: number; skip: number }>();
   private readonly busy = new Set<string>();
   /** Addresses whose chip has stopped answering, with the errno every transfer fails with. */
   private readonly silent = new Map<string, string>();
@@ -32,6 +34,15 @@ export class SimI2c {
   /** The next `count` transfers to bus:addr fail with `code` (EIO, EREMOTEIO, ...). */
   failNext(bus: number, addr: number, code: string, count = 1): void {
     this.failures.set(`${bus}:${addr}`, { code, count });
+  }
+
+  /**
+   * After `skip` more writes to register `reg` of bus:addr, the next `count` fail with `code`;
+   * other transfers go through: one step of a chip sequence fails (EIO three times is a chip
+   * that stopped answering after the bus layer's retries; EINVAL an error no retry helps).
+   */
+  failWrite(bus: number, addr: number, reg: number, code: string, count = 1, skip = 0): void {
+    this.registerFailures.set(`${bus}:${addr}:${reg}`, { code, count, skip });
   }
 
   /** A kernel driver holds bus:addr: every transfer fails with EBUSY. */
@@ -76,16 +87,26 @@ export class SimI2c {
       if (!chip) throw errno('EREMOTEIO');
       return chip;
     };
+    const writable = (addr: number, reg: number): SimChip => {
+      const chip = dev(addr);
+      const f = this.registerFailures.get(`${n}:${addr}:${reg}`);
+      if (f && f.skip > 0) f.skip--;
+      else if (f && f.count > 0) {
+        f.count--;
+        throw errno(f.code);
+      }
+      return chip;
+    };
     return {
       bus: n,
       readByte: (a, r) => dev(a).read(r),
-      writeByte: (a, r, v) => dev(a).write(r, v & 0xff),
+      writeByte: (a, r, v) => writable(a, r).write(r, v & 0xff),
       readWord: (a, r) => {
         const d = dev(a);
         return d.read(r) | (d.read(r + 1) << 8);
       },
       writeWord: (a, r, v) => {
-        const d = dev(a);
+        const d = writable(a, r);
         d.write(r, v & 0xff);
         d.write(r + 1, (v >> 8) & 0xff);
       },
@@ -94,7 +115,7 @@ export class SimI2c {
         return Buffer.from(Array.from({ length: len }, (_, i) => d.read(r + i)));
       },
       writeBlock: (a, r, data) => {
-        const d = dev(a);
+        const d = writable(a, r);
         data.forEach((v, i) => d.write(r + i, v));
       },
       sendByte: (a, v) => dev(a).send(v & 0xff),

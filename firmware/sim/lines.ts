@@ -7,6 +7,7 @@ import type { Level } from '../hal/gpio/gpio.js';
  */
 export class SimLines {
   private readonly levels = new Map<number, Level>();
+  private readonly failures = new Map<number, { code: string; count: number }>();
   private readonly listeners = new Map<number, Set<() => void>>();
 
   /** Sets the level an undriven input rests at (its pull-up or pull-down). */
@@ -18,9 +19,22 @@ export class SimLines {
     return this.levels.get(bcm) ?? 0;
   }
 
-  /** The box drives an output. */
+  /** The box drives an output; an injected failure throws instead and the level stays. */
   drive(bcm: number, level: Level): void {
+    const f = this.failures.get(bcm);
+    if (f && f.count > 0) {
+      f.count--;
+      throw Object.assign(new Error(`GPIO${bcm}: ${f.code}`), { code: f.code });
+    }
     this.set(bcm, level);
+  }
+
+  /**
+   * The next `count` times the box drives `bcm`, the kernel refuses (EBUSY: another consumer
+   * holds the line; EIO): the write throws and the level does not change.
+   */
+  failNext(bcm: number, code: string, count = 1): void {
+    this.failures.set(bcm, { code, count });
   }
 
   /** Something outside the box (an amp's fault pin) moves an input. */

@@ -8,7 +8,9 @@ import type { StateStore } from './state-store.js';
 
 /**
  * Owns the database for the box's lifetime: opens it first (moving a damaged file aside),
- * closes it last, after the outbox has written what it holds and `offline` is out.
+ * closes it last, after the outbox has written what it holds and `offline` is out. A file it
+ * must not use (a newer firmware's schema) is left untouched and the box runs without
+ * persistence: `unavailable` says why, `selftest` fails, the outbox keeps to memory.
  */
 export class Store implements Extension {
   readonly name = 'store';
@@ -16,16 +18,19 @@ export class Store implements Extension {
   private stateStore?: SqliteStateStore;
   /** Set when the database was damaged at start and replaced. */
   recovery?: { movedAside: string; reason: string };
+  /** Set when the box runs without its database, and why. */
+  unavailable?: string;
 
   constructor(
     private readonly dataDir: string,
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly selftest: SelfTestRegistry,
+    private readonly migrations?: readonly string[],
   ) {}
 
-  get db(): Database {
-    if (!this.database) throw new Error('database not open');
+  /** The open database, or undefined while the box runs without persistence. */
+  get db(): Database | undefined {
     return this.database;
   }
 
@@ -37,16 +42,20 @@ export class Store implements Extension {
   };
 
   async start(): Promise<void> {
-    const opened = await Database.open(this.dataDir, this.log, () => this.clock.now());
+    const opened = await Database.open(this.dataDir, this.log, { now: () => this.clock.now(), migrations: this.migrations });
     this.database = opened.db;
     if (opened.movedAside) this.recovery = { movedAside: opened.movedAside, reason: opened.reason ?? 'unknown' };
-    this.stateStore = new SqliteStateStore(opened.db, this.clock, this.log);
-    await this.stateStore.load();
+    if (opened.refused) this.unavailable = opened.refused;
+    if (opened.db) {
+      this.stateStore = new SqliteStateStore(opened.db, this.clock, this.log);
+      await this.stateStore.load();
+    }
     this.selftest.register({
       name: 'database writable',
       run: async () => {
-        await this.db.durableRun("INSERT INTO meta (key, value) VALUES ('selftest', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [String(this.clock.now())]);
-        return { ok: true, detail: this.db.file };
+        if (!this.database) return { ok: false, detail: `persistence off: ${this.unavailable ?? 'no database'}` };
+        await this.database.durableRun("INSERT INTO meta (key, value) VALUES ('selftest', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [String(this.clock.now())]);
+        return { ok: true, detail: this.database.file };
       },
     });
   }

@@ -8,11 +8,11 @@ import type { ControlFeature } from '../controls/control.js';
 import type { ZoneListing } from '../api/zone.js';
 import type { Zone, ZoneState } from './zone.js';
 
-/** One zone on one console line. */
-export const zoneLine = (name: string, s: ZoneState & { chip_error: string | null }) =>
-  `${name.padEnd(10)} power ${s.power.padEnd(7)} mode ${s.mode.padEnd(6)} ${(s.playing ? 'playing' : 'idle').padEnd(7)} volume ${String(s.volume).padStart(3)}/${s.max_volume}${s.volume_db === null ? '' : ` (${s.volume_db} dB)`}${s.mute ? ' muted' : ''}${s.fault ? ' FAULT' : ''}${s.chip_error ? `\n${' '.repeat(11)}chip not answering: ${s.chip_error}` : ''}`;
+/** One zone on one console line (and an indented line per problem, to stay within 80 columns). */
+export const zoneLine = (name: string, s: ZoneState & { chip_error: string | null; power_up_error: string | null }) =>
+  `${name.padEnd(10)} power ${s.power.padEnd(7)} mode ${s.mode.padEnd(6)} ${(s.playing ? 'playing' : 'idle').padEnd(7)} volume ${String(s.volume).padStart(3)}/${s.max_volume}${s.volume_db === null ? '' : ` (${s.volume_db} dB)`}${s.mute ? ' muted' : ''}${s.fault ? ' FAULT' : ''}${s.chip_error ? `\n${' '.repeat(11)}chip not answering: ${s.chip_error}` : ''}${s.power_up_error ? `\n${' '.repeat(11)}${s.power_up_error}` : ''}`;
 /** A zone as `zone --json` lists it. */
-export const zoneListing = (z: Zone): ZoneListing => ({ name: z.name, ...z.state, chip_error: z.chipProblem });
+export const zoneListing = (z: Zone): ZoneListing => ({ name: z.name, ...z.state, chip_error: z.chipProblem, power_up_error: z.powerUpProblem });
 
 /** `zone` (derived from the zone controls), `gpio` and `i2c scan <bus>`. */
 /** What the zone commands need of the zones feature. */

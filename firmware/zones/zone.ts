@@ -75,6 +75,8 @@ export class Zone {
   private lineFault = false;
   /** Why the chip is taken as not answering; null while it answers. */
   private chipError: string | null = null;
+  /** Why the last power-up failed (the step and its error); null once one succeeds or power is turned off. */
+  private powerUpError: string | null = null;
   private chipTimer?: TimerHandle;
   private chipRetryQueued = false;
   private faultFilter?: FaultFilter;
@@ -109,9 +111,27 @@ export class Zone {
     this.volumePath = (v) => o.chip.setVolumeDb(volumeToDb(v, o.profile.volumeDb));
   }
 
-  /** `fault` is true while the fault line is active or the chip does not answer. */
+  /**
+   * `fault` is true while the fault line is active, the chip does not answer, or the last
+   * power-up failed. `power` never reads standby or off while the enable line is on (during a
+   * power-up's settle time it reads on: the amp is powered).
+   */
   get state(): ZoneState {
-    return { power: this.power, mode: this.mode, playing: this.playing, volume: this.volume, volume_db: this.volumeDb, mute: this.mute, max_volume: this.o.maxVolume, fault: this.lineFault || this.chipError !== null };
+    const power = this.power !== 'on' && this.enableOn() ? 'on' : this.power;
+    return { power, mode: this.mode, playing: this.playing, volume: this.volume, volume_db: this.volumeDb, mute: this.mute, max_volume: this.o.maxVolume, fault: this.lineFault || this.chipError !== null || this.powerUpError !== null };
+  }
+
+  /** Why the last power-up failed, or null. */
+  get powerUpProblem(): string | null {
+    return this.powerUpError;
+  }
+
+  private enableOn(): boolean {
+    try {
+      return this.o.lines.enable?.active ?? false;
+    } catch {
+      return false;
+    }
   }
 
   get faultLineActive(): boolean {
@@ -201,7 +221,10 @@ export class Zone {
           } else {
             this.mode = 'manual';
             if (cmd === 'on') await this.powerUp('command');
-            else await this.powerDown('off', 'command');
+            else {
+              await this.powerDown('off', 'command');
+              this.clearPowerUpFault();
+            }
           }
         },
         () => (this.mode = mode),
@@ -283,11 +306,12 @@ export class Zone {
 
   /**
    * The volume and mute a player reports (VOLUME_SYNC=player): shown as the zone's own, without
-   * touching the chip, which stays at the profile's fixed gain.
+   * touching the chip, which stays at the profile's fixed gain. A player above the cap is shown
+   * at the cap while it is being set back: the state never shows more than the cap.
    */
   mirror(volume: number | null, mute: boolean | null): void {
     void this.enqueue(async () => {
-      if (volume !== null) this.volume = volume;
+      if (volume !== null) this.volume = Math.min(volume, this.o.maxVolume);
       if (mute !== null) this.mute = mute;
       this.save();
       this.publish();
@@ -313,7 +337,8 @@ export class Zone {
     if (this.mode !== 'auto' || this.lineFault || this.autoPending) return;
     if (now - this.lastAutoChangeAt < COOLDOWN_MS) return;
     // A chip that does not answer is brought back by its own retry, which then lets this power up.
-    const wantOn = playing && this.power !== 'on' && this.chipError === null;
+    // Nor after a failed power-up: the enable line is not toggled every cooldown; a command retries.
+    const wantOn = playing && this.power !== 'on' && this.chipError === null && this.powerUpError === null;
     const wantStandby = !playing && this.power === 'on' && now - this.lastPlayingAt >= this.o.idleS * 1000;
     if (!wantOn && !wantStandby) return;
     this.autoPending = true;
@@ -457,24 +482,72 @@ export class Zone {
 
   // ---- sequences (run on the queue) ----
 
-  /** Mute, enable, settle, chip up, volume, then (unless muted by the user) unmute. */
+  /**
+   * Mute, enable, settle, chip up, volume, then (unless muted by the user) unmute. If any step
+   * fails, the amp is made safe (mute line asserted, enable off) before the error goes on, and
+   * the zone reports the failed step as a fault.
+   */
   private async powerUp(reason: string): Promise<void> {
     if (this.power === 'on' || this.lineFault) return;
     const gen = this.generation;
     const { lines, chip, clock, profile } = this.o;
-    lines.mute?.set(true);
-    await chip.setMute(true);
-    lines.enable?.set(true);
-    await clock.sleep(profile.settleMs);
-    if (gen !== this.generation) return;
-    await chip.powerUp();
-    await this.applyVolume(this.volume);
-    if (gen !== this.generation) return;
-    if (!this.mute) {
-      await chip.setMute(false);
-      lines.mute?.set(false);
+    let step = 'mute line';
+    try {
+      lines.mute?.set(true);
+      step = 'chip soft mute';
+      await chip.setMute(true);
+      step = 'enable line';
+      lines.enable?.set(true);
+      step = 'settle';
+      await clock.sleep(profile.settleMs);
+      // A fault line or a stop during the settle time has already made the amp safe.
+      if (gen !== this.generation) return;
+      step = 'chip power-up';
+      await chip.powerUp();
+      step = 'volume';
+      await this.applyVolume(this.volume);
+      if (gen !== this.generation) return;
+      if (!this.mute) {
+        step = 'chip unmute';
+        await chip.setMute(false);
+        step = 'mute line release';
+        lines.mute?.set(false);
+      }
+    } catch (err) {
+      this.powerUpFailed(step, err);
+      throw err;
     }
+    this.clearPowerUpFault();
     this.setPowerLabel('on', reason);
+  }
+
+  /** Every line is tried even if another throws: mute first, then enable off. */
+  private powerUpFailed(step: string, err: unknown): void {
+    const { lines } = this.o;
+    for (const [what, fn] of [
+      ['mute line after a failed power-up', () => lines.mute?.set(true)],
+      ['enable line after a failed power-up', () => lines.enable?.set(false)],
+    ] as const) {
+      try {
+        fn();
+      } catch (e) {
+        this.o.onError(what, e);
+      }
+    }
+    this.appliedVolume = undefined;
+    // A chip that stopped answering is its own fault (chipLost), retried until it answers.
+    if (chipSilent(err)) return;
+    const error = (err as Error).message;
+    this.powerUpError = `power-up failed at ${step}: ${error}`;
+    this.o.onError(`power-up (${step})`, err);
+    this.o.onEvent('amp_fault', { cause: 'power_up', step, error });
+    this.publish();
+  }
+
+  private clearPowerUpFault(): void {
+    if (this.powerUpError === null) return;
+    this.powerUpError = null;
+    this.o.onEvent('amp_fault_cleared', { cause: 'power_up' });
   }
 
   /**

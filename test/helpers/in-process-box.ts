@@ -14,6 +14,10 @@ export interface InProcessOptions {
   random?: () => number;
   /** Log lines go to the ring only (not stdout) unless true. */
   printLogs?: boolean;
+  /** An existing data dir, kept after stop (default: a fresh one, removed after stop). */
+  dataDir?: string;
+  /** The database schema the box knows (default: this firmware's). */
+  migrations?: readonly string[];
 }
 
 /**
@@ -21,19 +25,19 @@ export interface InProcessOptions {
  * internals (the registry, the simulated hardware) while driving it through MQTT.
  */
 export async function startInProcessBox(opts: InProcessOptions): Promise<{ app: App; ring: LogRing; stop: () => Promise<void> }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'roombox-data-'));
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'roombox-data-'));
   const { config } = loadConfig({ ROOMBOX_ID: 'testbox', ROOMBOX_DATA_DIR: dataDir, ROOMBOX_CONSOLE: 'off', ROOMBOX_LOG_LEVEL: 'debug', ...opts.env }, { hostname: 'test' });
   const profile = loadProfile(config.board);
   const ring = new LogRing(2000);
   const { logger } = createLogger(config.logLevel, ring, opts.printLogs ? process.stdout : { write: () => true });
-  const app = new App({ config, profile, logger, logRing: ring, clock: opts.clock, random: opts.random });
+  const app = new App({ config, profile, logger, logRing: ring, clock: opts.clock, random: opts.random, migrations: opts.migrations });
   let stopped: Promise<void> | undefined;
   // Idempotent: a test's finally and the file's end may both call it.
   const stop = () =>
     (stopped ??= (async () => {
       forget();
       await app.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     })());
   const forget = atFileEnd(stop);
   await app.start();

@@ -40,7 +40,7 @@ const BACKLOG = 30_000;
 
 /** Writes `count` events into the box's outbox, as a long broker outage would have left them. */
 async function leaveBacklog(dataDir: string, count: number): Promise<void> {
-  const { db } = await Database.open(dataDir, createLogger('silent').logger);
+  const db = (await Database.open(dataDir, createLogger('silent').logger)).db!;
   await db.transaction(async () => {
     for (let first = 1; first <= count; first += 300) {
       const seqs = Array.from({ length: Math.min(300, count - first + 1) }, (_, i) => first + i);

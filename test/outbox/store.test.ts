@@ -31,7 +31,7 @@ describe('database and persisted state', { timeout: 300_000 }, () => {
       // The fresh database opens cleanly next time: no second recovery.
       const again = await Database.open(dir, log);
       assert.equal(again.movedAside, undefined);
-      await again.db.close();
+      await again.db!.close();
     } finally {
       await box.dispose();
       await probe.close();
@@ -42,7 +42,7 @@ describe('database and persisted state', { timeout: 300_000 }, () => {
   it('keeps state across a restart and writes only on change, debounced', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'roombox-db-'));
     const clock = new WatchedClock();
-    let { db } = await Database.open(dir, log);
+    let db = (await Database.open(dir, log)).db!;
     // Each transaction that ends (committed or not) is an event to wait for.
     const ended = new Changes();
     let transactions = 0;
@@ -72,7 +72,7 @@ describe('database and persisted state', { timeout: 300_000 }, () => {
     assert.equal(state.writes, 1, 'setting the same value again writes nothing');
     await state.close();
     await db.close();
-    ({ db } = await Database.open(dir, log));
+    db = (await Database.open(dir, log)).db!;
     state = new SqliteStateStore(db, clock, log);
     await state.load();
     assert.deepEqual(state.get('zone.living'), { volume: 40, mode: 'auto', mute: false });
@@ -80,16 +80,37 @@ describe('database and persisted state', { timeout: 300_000 }, () => {
     await db.close();
   });
 
+  it('rebuilds a file with 4 KiB pages (older firmware) with 1 KiB pages once, keeping its rows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'roombox-db-'));
+    const sqlite3 = (await import('sqlite3')).default;
+    await new Promise<void>((resolve, reject) => {
+      const old = new sqlite3.Database(join(dir, DB_FILE));
+      old.exec(
+        `PRAGMA page_size=4096; PRAGMA journal_mode=WAL;
+         CREATE TABLE outbox (seq INTEGER PRIMARY KEY, topic TEXT NOT NULL, payload TEXT NOT NULL);
+         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+         CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+         INSERT INTO outbox VALUES (7, 't', '{"seq":7}'); PRAGMA user_version=1;`,
+        (err) => (err ? reject(err) : old.close((e) => (e ? reject(e) : resolve()))),
+      );
+    });
+    const db = (await Database.open(dir, log)).db!;
+    assert.equal((await db.get<{ page_size: number }>('PRAGMA page_size'))!.page_size, 1024);
+    assert.equal((await db.get<{ journal_mode: string }>('PRAGMA journal_mode'))!.journal_mode, 'wal');
+    assert.deepEqual(await db.all('SELECT seq, payload FROM outbox'), [{ seq: 7, payload: '{"seq":7}' }]);
+    await db.close();
+  });
+
   it('migrates a fresh file to the current schema and refuses one from a newer firmware', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'roombox-db-'));
-    const { db } = await Database.open(dir, log);
+    const db = (await Database.open(dir, log)).db!;
     const v = await db.get<{ user_version: number }>('PRAGMA user_version');
     assert.ok(v!.user_version >= 1);
     assert.equal((await db.get<{ journal_mode: string }>('PRAGMA journal_mode'))!.journal_mode, 'wal');
     await db.exec('PRAGMA user_version=999');
     await db.close();
     const reopened = await Database.open(dir, log);
-    assert.match(reopened.reason ?? '', /newer than this firmware/);
-    await reopened.db.close();
+    assert.match(reopened.refused ?? '', /newer than this firmware/);
+    assert.equal(reopened.db, undefined);
   });
 });

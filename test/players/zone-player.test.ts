@@ -76,13 +76,23 @@ describe('a zone that follows its Mopidy (real Mopidy 3.4, VOLUME_SYNC=player)',
     assert.equal(await mopidy.rpc<number>('core.mixer.get_volume'), 60);
   });
 
-  it('sets a phone that turned Mopidy above the cap back to the cap, and says so', async () => {
-    const mark = zone.mark();
-    await mopidy.rpc('core.mixer.set_volume', { volume: 95 });
-    const capped = await zone.event((e) => e.type === 'volume_capped', 'volume_capped event', mark);
-    assert.deepEqual(capped.detail, { from: 95, to: 60, source: 'player' });
-    await mopidyVolumeBecomes(60);
-    await zone.state((x) => x.volume === 60, 'state back at the cap', mark);
+  it('sets a phone that turned Mopidy above the cap back to the cap, says so, and never shows the volume above the cap', async () => {
+    const first = zone.mark();
+    for (const phone of [95, 100, 61]) {
+      const mark = zone.mark();
+      await mopidy.rpc('core.mixer.set_volume', { volume: phone });
+      const capped = await zone.event((e) => e.type === 'volume_capped', 'volume_capped event', mark);
+      assert.deepEqual(capped.detail, { from: phone, to: 60, source: 'player' });
+      await mopidyVolumeBecomes(60);
+      // A state sent after the cap was enforced: anything shown in between arrived before it.
+      await probe.publish('roombox/testbox/zone/living/volume/set', '59');
+      await zone.state((x) => x.volume === 59, 'a command after the cap', mark);
+      await probe.publish('roombox/testbox/zone/living/volume/set', '60');
+      await zone.state((x) => x.volume === 60, 'back at the cap', mark);
+    }
+    const shown = probe.messages.slice(first).filter((m) => m.topic === zone.stateTopic).map((m) => JSON.parse(m.payload).volume as number);
+    assert.ok(shown.length >= 6, `states seen: ${shown.join(',')}`);
+    assert.ok(shown.every((v) => v <= 60), `a zone state showed a volume above the cap of 60: ${shown.join(',')}`);
   });
 
   it('lets the zone idle to standby when Mopidy stops', async () => {

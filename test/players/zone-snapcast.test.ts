@@ -92,13 +92,19 @@ describe('a zone that follows its Snapcast client (real snapserver and snapclien
     assert.equal(probe.topic('roombox/testbox/error').length, 0, 'no command was refused');
   });
 
-  it('sets a Snapcast volume above the cap back to the cap, and says so', async () => {
+  it('sets a Snapcast volume above the cap back to the cap, says so, and never shows it above the cap', async () => {
     const mark = zone.mark();
     await phoneSets(90);
     const capped = await zone.event((e) => e.type === 'volume_capped', 'volume_capped', mark);
     assert.deepEqual(capped.detail, { from: 90, to: 60, source: 'player' });
-    await zone.state((s) => s.volume === 60, 'state back at the cap', mark);
     assert.deepEqual(await onServer(), { percent: 60, muted: false });
+    // A state sent after the cap was enforced: anything shown in between arrived before it.
+    await probe.publish('roombox/testbox/zone/living/volume/set', '59');
+    await zone.state((s) => s.volume === 59, 'a command after the cap', mark);
+    const shown = probe.messages.slice(mark).filter((m) => m.topic === zone.stateTopic).map((m) => JSON.parse(m.payload).volume as number);
+    assert.ok(shown.every((v) => v <= 60), `a zone state showed a volume above the cap of 60: ${shown.join(',')}`);
+    await probe.publish('roombox/testbox/zone/living/volume/set', '60');
+    await zone.state((s) => s.volume === 60, 'back at the cap', mark);
   });
 
   it('powers the auto zone up while the stream plays, and to standby once it goes idle', async () => {
