@@ -174,6 +174,8 @@ describe('release bundle, image and flashing', { concurrency: false }, () => {
     assert.equal(cat('/home/pi/.bashrc'), 'alias ll="ls -l"\n', 'files of the base are untouched');
     assert.match(stat('/home/pi'), /Mode:\s+0700/);
     assert.match(cat('/etc/os-release'), /trixie/);
+    assert.doesNotMatch(sh('debugfs', ['-R', 'ls -l /etc', root]), /\s\.updated\s/, "the base's /etc/.updated is gone: systemd-sysusers runs on the next boot");
+    assert.match(cat('/usr/lib/sysusers.d/roombox.conf'), /^u roombox /m);
     spawnSync('e2fsck', ['-fn', root], { stdio: 'ignore' });
     assert.equal(spawnSync('e2fsck', ['-fn', root], { stdio: 'ignore' }).status, 0, 'the root file system is clean');
     const mtype = (f: string) => sh('mtype', ['-i', boot, `::${f}`], { MTOOLS_SKIP_CHECK: '1' });
@@ -241,6 +243,19 @@ describe('release bundle, image and flashing', { concurrency: false }, () => {
       assert.ok(unit.includes(k), k);
     }
     assert.ok(readdirSync(join(ROOT, 'rootfs-overlay/usr/lib/sysusers.d')).includes('roombox.conf'));
+    // roombox.env (EnvironmentFile=) wins over systemd's own variables; the ExecStart line puts
+    // systemd's back. Run it as systemd would after merging a hostile env file: Node must see the
+    // manager's notify socket and the unit's watchdog, and no foreign WATCHDOG_PID.
+    const exec = /^ExecStart=(.*)$/m.exec(unit)![1]!.split(/\s+/);
+    const nodeAt = exec.indexOf('/usr/bin/node');
+    assert.ok(nodeAt > 0, 'ExecStart runs node through env(1)');
+    const watchdogSec = Number(/^WatchdogSec=(\d+)$/m.exec(unit)![1]);
+    const probe = 'console.log(JSON.stringify([process.env.NOTIFY_SOCKET, process.env.WATCHDOG_USEC, process.env.WATCHDOG_PID ?? null, process.env.ROOMBOX_ID]))';
+    const seen = execFileSync(exec[0]!, [...exec.slice(1, nodeAt), process.execPath, '-e', probe], {
+      env: { PATH: process.env.PATH, NOTIFY_SOCKET: '/tmp/elsewhere', WATCHDOG_USEC: '1', WATCHDOG_PID: '1', ROOMBOX_ID: 'kitchen' },
+      encoding: 'utf8',
+    });
+    assert.deepEqual(JSON.parse(seen), ['/run/systemd/notify', String(watchdogSec * 1_000_000), null, 'kitchen']);
   });
 
   it('boots on arm64 Debian 13 under qemu-system-aarch64 and comes online on a broker on the host', async () => {
