@@ -1,3 +1,4 @@
+import { SimGpioBinding } from '../hal/gpio/sim-binding.js';
 import type { BoxContext } from '../context.js';
 import { findTarget } from '../controls/mqtt-routes.js';
 import type { TimerHandle } from '../core/clock.js';
@@ -71,13 +72,13 @@ export function registerZoneSimCommands(ctx: BoxContext, ext: ZonesExtension, si
         if (args.length > 4) throw new UserError(usage);
         const [periodMs, toggles] = [args[2] ?? '5', args[3] ?? '400'].map((v) => (/^\d+$/.test(v) ? Number(v) : NaN));
         if (!(periodMs! >= 1 && periodMs! <= 1000) || !(toggles! >= 1 && toggles! <= 100_000)) throw new UserError('period-ms is 1-1000 and toggles 1-100000');
-        chatters.set(zone.name, lines.chatter(spec.line, { clock: ctx.clock, periodMs: periodMs!, toggles: toggles!, rest }));
-        return { text: `${zone.name}: fault line BCM ${spec.line} toggles every ${periodMs} ms, ${toggles} times, then is released` };
+        chatters.set(zone.name, lines.chatter(SimGpioBinding.offsetOf(spec.line), { clock: ctx.clock, periodMs: periodMs!, toggles: toggles!, rest }));
+        return { text: `${zone.name}: fault line ${spec.line} toggles every ${periodMs} ms, ${toggles} times, then is released` };
       }
       if (args.length !== 2) throw new UserError(usage);
       const on = onOff(what, usage.slice('usage: '.length));
-      lines.inject(spec.line, on ? activeLevel : rest);
-      return { text: `${zone.name}: fault line BCM ${spec.line} ${on ? 'active' : 'released'}` };
+      lines.inject(SimGpioBinding.offsetOf(spec.line), on ? activeLevel : rest);
+      return { text: `${zone.name}: fault line ${spec.line} ${on ? 'active' : 'released'}` };
     },
   });
   onStop(() => {

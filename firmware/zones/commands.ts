@@ -2,6 +2,8 @@ import type { BoxContext } from '../context.js';
 import { installControls } from '../controls/install.js';
 import { UserError } from '../core/errors.js';
 import { formatEntry } from '../hal/hardware-log.js';
+import { lineLabel } from '../hal/gpio/gpio.js';
+import { SimGpioBinding } from '../hal/gpio/sim-binding.js';
 import { I2cError } from '../hal/i2c/errors.js';
 import type { BoardHardware } from './hardware.js';
 import type { ControlFeature } from '../controls/control.js';
@@ -47,12 +49,15 @@ export function registerZoneCommands(ctx: BoxContext, ext: ZoneSet, hw: BoardHar
           /* unreadable */
         }
         const active = value === null ? null : (value === 1) === (l.spec.active === 'high');
-        return { zone: l.zone, role: l.role, bcm: l.spec.line, active_level: l.spec.active, value, active };
+        return { zone: l.zone, role: l.role, line: l.spec.line, bcm: l.line.bcm, where: l.line.where, active_level: l.spec.active, value, active };
       });
       const log = hw.log.recent(40);
-      const data = { binding: hw.gpio.kind, lines, log, ...(hw.sim ? { sim_chips: hw.sim.describe() } : {}) };
+      const backend = hw.gpio.describe();
+      const data = { binding: hw.gpio.kind, backend: backend.backend, chips: backend.chips, lines, log, ...(hw.sim ? { sim_chips: hw.sim.describe() } : {}) };
       const text = [
-        ...lines.map((l) => `${l.zone.padEnd(10)} ${l.role.padEnd(7)} BCM ${String(l.bcm).padStart(2)} = ${l.value ?? '?'} (${l.active === null ? 'unreadable' : l.active ? 'active' : 'inactive'}, active ${l.active_level})`),
+        `backend: ${backend.backend}${backend.chips.length ? `, chip ${backend.chips.join(', ')}` : ''}`,
+        ...lines.map((l) => `${l.zone.padEnd(10)} ${l.role.padEnd(7)} ${lineLabel(l.line).padEnd(8)} = ${l.value ?? '?'} (${l.active === null ? 'unreadable' : l.active ? 'active' : 'inactive'}, active ${l.active_level})`),
+        ...lines.map((l) => `  ${l.zone} ${l.role}: ${l.where}`),
         'recent hardware operations:',
         ...log.map(formatEntry),
       ];
