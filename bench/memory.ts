@@ -14,7 +14,7 @@ const SECONDS = Number(process.env.BENCH_MEMORY_S ?? 600);
 /** The node options of the unit's ExecStart line (between `node` and the script). */
 export function unitNodeFlags(): string[] {
   const unit = readFileSync(join(ROOT, 'rootfs-overlay', 'etc', 'systemd', 'system', 'roombox.service'), 'utf8');
-  const exec = /^ExecStart=\S*node((?:\s+--\S+)*)\s/m.exec(unit);
+  const exec = /^ExecStart=(?:.*\s)?\S*\/node((?:\s+--\S+)*)\s/m.exec(unit);
   return exec ? exec[1]!.trim().split(/\s+/).filter(Boolean) : [];
 }
 

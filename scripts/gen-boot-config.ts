@@ -16,6 +16,13 @@ function safe(spec: GpioLineSpec, assert: boolean): 'dh' | 'dl' {
   return assert === activeHigh ? 'dh' : 'dl';
 }
 
+/** The firmware's GPIO number: a BCM number, or a Raspberry Pi line name GPIO<n>. */
+function bcmOf(line: number | string): number | undefined {
+  if (typeof line === 'number') return line;
+  const m = /^GPIO(\d+)$/.exec(line);
+  return m ? Number(m[1]) : undefined;
+}
+
 export function renderBootConfig(): string {
   const lines = [
     '# roombox: included from config.txt (`include roombox-config.txt`, added by scripts/build-image).',
@@ -34,8 +41,12 @@ export function renderBootConfig(): string {
     const gpio: string[] = [];
     for (const z of p.zones) {
       // config.txt takes comments only on lines of their own.
-      if (z.gpio.mute) gpio.push(`# zone ${z.name}: GPIO${z.gpio.mute.line} mute asserted`, `#gpio=${z.gpio.mute.line}=op,${safe(z.gpio.mute, true)}`);
-      if (z.gpio.enable) gpio.push(`# zone ${z.name}: GPIO${z.gpio.enable.line} amp disabled`, `#gpio=${z.gpio.enable.line}=op,${safe(z.gpio.enable, false)}`);
+      for (const [spec, what, asserted] of [[z.gpio.mute, 'mute asserted', true], [z.gpio.enable, 'amp disabled', false]] as const) {
+        if (!spec) continue;
+        const bcm = bcmOf(spec.line);
+        if (bcm === undefined) gpio.push(`# zone ${z.name}: line "${spec.line}" (${what}) is not a SoC GPIO: config.txt cannot hold it`);
+        else gpio.push(`# zone ${z.name}: GPIO${bcm} ${what}`, `#gpio=${bcm}=op,${safe(spec, asserted)}`);
+      }
     }
     lines.push('', `# board: ${p.name}`);
     lines.push(...(gpio.length ? gpio : ['# (no GPIO lines to hold)']));

@@ -1,6 +1,7 @@
 /** Types of a board profile, as board/profile.schema.json defines it. */
 export interface GpioLineSpec {
-  line: number;
+  /** A BCM GPIO number, or a line name as the device tree gives it (`GPIO17`). */
+  line: number | string;
   active: 'high' | 'low';
 }
 

@@ -30,6 +30,8 @@ export interface Config {
   silenceDbfs: number;
   silenceS: number;
   outboxMax: number;
+  /** GPIO backend; auto picks cdev when /dev/gpiochip* exists. */
+  gpio: 'auto' | 'cdev' | 'sysfs';
   /** Explicit proc root; undefined means '/' except on the sim board (own temporary tree). */
   procRoot?: string;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';

@@ -145,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { stdinIsTTY?: boolean;
     silenceDbfs: get('ROOMBOX_SILENCE_DBFS', -60),
     silenceS: get('ROOMBOX_SILENCE_S', 10),
     outboxMax: get('ROOMBOX_OUTBOX_MAX', 100000),
+    gpio: get('ROOMBOX_GPIO', 'auto'),
     procRoot: get<string | undefined>('ROOMBOX_PROC_ROOT', undefined),
     logLevel: get('ROOMBOX_LOG_LEVEL', 'info'),
     zones,

@@ -2,6 +2,7 @@ import type { BoardProfile } from '../board/profile.js';
 import { SimI2c } from './i2c.js';
 import { SimMax9744, SimPcm512x, SimTas5713, SimTpa2016, type SimChip } from './chips.js';
 import { SimLines } from './lines.js';
+import { SimGpioBinding } from '../hal/gpio/sim-binding.js';
 
 /** The sim board below the hardware layer: its lines and its I2C buses with the profile's chips. */
 export class SimHardware {
@@ -12,7 +13,7 @@ export class SimHardware {
     for (const z of profile.zones) {
       const fault = z.gpio.fault;
       // Fault outputs are open drain with a pull to their inactive level.
-      if (fault) this.lines.pull(fault.line, fault.active === 'low' ? 1 : 0);
+      if (fault) this.lines.pull(SimGpioBinding.offsetOf(fault.line), fault.active === 'low' ? 1 : 0);
       const { chip, bus, address } = z.amp;
       if (bus === undefined || address === undefined) continue;
       this.i2c.addBus(bus);

@@ -2,6 +2,8 @@ import type { BoxContext } from '../context.js';
 import { CommandError } from '../core/commands.js';
 import type { TimerHandle } from '../core/clock.js';
 import { formatEntry } from '../hal/hardware-log.js';
+import { lineLabel } from '../hal/gpio/gpio.js';
+import { SimGpioBinding } from '../hal/gpio/sim-binding.js';
 import { I2cError } from '../hal/i2c/errors.js';
 import { runningStatus } from '../sim/proc-tree.js';
 import type { ZonesExtension } from './index.js';
@@ -91,12 +93,15 @@ export function registerZoneCommands(ctx: BoxContext, ext: ZonesExtension): void
           /* unreadable */
         }
         const active = value === null ? null : (value === 1) === (l.spec.active === 'high');
-        return { zone: l.zone, role: l.role, bcm: l.spec.line, active_level: l.spec.active, value, active };
+        return { zone: l.zone, role: l.role, line: l.spec.line, bcm: l.line.bcm, where: l.line.where, active_level: l.spec.active, value, active };
       });
       const log = hw.log.recent(40);
-      const data = { binding: hw.gpio.kind, lines, log, ...(hw.sim ? { sim_chips: hw.sim.describe() } : {}) };
+      const backend = hw.gpio.describe();
+      const data = { binding: hw.gpio.kind, backend: backend.backend, chips: backend.chips, lines, log, ...(hw.sim ? { sim_chips: hw.sim.describe() } : {}) };
       const text = [
-        ...lines.map((l) => `${l.zone.padEnd(10)} ${l.role.padEnd(7)} BCM ${String(l.bcm).padStart(2)} = ${l.value ?? '?'} (${l.active === null ? 'unreadable' : l.active ? 'active' : 'inactive'}, active ${l.active_level})`),
+        `backend: ${backend.backend}${backend.chips.length ? `, chip ${backend.chips.join(', ')}` : ''}`,
+        ...lines.map((l) => `${l.zone.padEnd(10)} ${l.role.padEnd(7)} ${lineLabel(l.line).padEnd(8)} = ${l.value ?? '?'} (${l.active === null ? 'unreadable' : l.active ? 'active' : 'inactive'}, active ${l.active_level})`),
+        ...lines.map((l) => `  ${l.zone} ${l.role}: ${l.where}`),
         'recent hardware operations:',
         ...log.map(formatEntry),
       ];
@@ -180,13 +185,13 @@ export function registerZoneCommands(ctx: BoxContext, ext: ZonesExtension): void
         if (args.length > 4) throw new CommandError(usage);
         const [periodMs, toggles] = [args[2] ?? '5', args[3] ?? '400'].map((v) => (/^\d+$/.test(v) ? Number(v) : NaN));
         if (!(periodMs! >= 1 && periodMs! <= 1000) || !(toggles! >= 1 && toggles! <= 100_000)) throw new CommandError('period-ms is 1-1000 and toggles 1-100000');
-        chatters.set(zone.name, lines.chatter(spec.line, { clock: ctx.clock, periodMs: periodMs!, toggles: toggles!, rest }));
-        return { text: `${zone.name}: fault line BCM ${spec.line} toggles every ${periodMs} ms, ${toggles} times, then is released` };
+        chatters.set(zone.name, lines.chatter(SimGpioBinding.offsetOf(spec.line), { clock: ctx.clock, periodMs: periodMs!, toggles: toggles!, rest }));
+        return { text: `${zone.name}: fault line ${spec.line} toggles every ${periodMs} ms, ${toggles} times, then is released` };
       }
       if (args.length !== 2) throw new CommandError(usage);
       const on = onOff(what, usage.slice('usage: '.length));
-      lines.inject(spec.line, on ? activeLevel : rest);
-      return { text: `${zone.name}: fault line BCM ${spec.line} ${on ? 'active' : 'released'}` };
+      lines.inject(SimGpioBinding.offsetOf(spec.line), on ? activeLevel : rest);
+      return { text: `${zone.name}: fault line ${spec.line} ${on ? 'active' : 'released'}` };
     },
   });
   ext.onStop(() => {

@@ -8,7 +8,7 @@ import { Tas5713 } from '../chips/tas5713.js';
 import { Tpa2016 } from '../chips/tpa2016.js';
 import type { Clock } from '../core/clock.js';
 import { ActiveLine, type GpioBinding, type GpioLine } from '../hal/gpio/gpio.js';
-import { OnoffBinding } from '../hal/gpio/onoff-binding.js';
+import { createGpioBinding, type GpioBackendSetting } from '../hal/gpio/select-backend.js';
 import { SimGpioBinding } from '../hal/gpio/sim-binding.js';
 import { HardwareLog } from '../hal/hardware-log.js';
 import type { I2cBinding, I2cBus } from '../hal/i2c/i2c.js';
@@ -24,17 +24,17 @@ export class BoardHardware {
   readonly i2c: I2cBinding;
   readonly sim?: SimHardware;
   private readonly buses = new Map<number, I2cBus>();
-  /** Every line opened, by BCM number, with the zone and role it serves. */
+  /** Every line opened, as the profile names it, with the zone and role it serves. */
   readonly lines: { zone: string; role: string; spec: GpioLineSpec; line: GpioLine }[] = [];
 
-  constructor(profile: BoardProfile, clock: Clock, opts: { sysGpio?: string } = {}) {
+  constructor(profile: BoardProfile, clock: Clock, opts: { gpio?: GpioBackendSetting; devDir?: string; sysGpio?: string } = {}) {
     this.log = new HardwareLog(() => clock.now());
     if (profile.simulated) {
       this.sim = new SimHardware(profile);
       this.gpio = new SimGpioBinding(this.sim.lines, clock, this.log);
       this.i2c = new SimI2cBinding(this.sim.i2c, this.log);
     } else {
-      this.gpio = new OnoffBinding(this.log, opts.sysGpio);
+      this.gpio = createGpioBinding(opts.gpio ?? 'auto', this.log, opts);
       this.i2c = new I2cBusBinding(this.log);
     }
   }

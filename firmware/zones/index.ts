@@ -2,6 +2,7 @@ import type { ZoneProfile } from '../board/profile.js';
 import type { AmpChip } from '../chips/amp-chip.js';
 import type { BoxContext } from '../context.js';
 import type { Extension } from '../core/extension.js';
+import { lineLabel } from '../hal/gpio/gpio.js';
 import { formatEntry } from '../hal/hardware-log.js';
 import { registerZoneCommands } from './commands.js';
 import { addZoneEntities } from './entities.js';
@@ -34,7 +35,7 @@ export class ZonesExtension implements Extension {
 
   async start(): Promise<void> {
     const { ctx } = this;
-    const hw = (this.hardware = new BoardHardware(ctx.profile, ctx.clock));
+    const hw = (this.hardware = new BoardHardware(ctx.profile, ctx.clock, { gpio: ctx.config.gpio }));
     if (hw.sim) hw.log.onEntry((e) => ctx.log.debug({ hw: e }, `hw ${formatEntry(e)}`));
     routeZoneCommands(ctx, this.zones);
     registerZoneCommands(ctx, this);
@@ -48,6 +49,15 @@ export class ZonesExtension implements Extension {
         ctx.log.error({ zone: p.name, err: detail }, 'zone failed to start');
         ctx.selftest.register({ name: `zone ${p.name}: hardware opens`, run: async () => ({ ok: false, detail }) });
       }
+    }
+    if (hw.lines.length > 0) {
+      ctx.selftest.register({
+        name: 'GPIO backend',
+        run: async () => {
+          const d = hw.gpio.describe();
+          return { ok: true, detail: `${d.backend}: ${d.chips.join(', ')}` };
+        },
+      });
     }
   }
 
@@ -116,8 +126,8 @@ export class ZonesExtension implements Extension {
     });
     for (const l of hw.lines.filter((x) => x.zone === p.name)) {
       ctx.selftest.register({
-        name: `zone ${p.name}: GPIO ${l.role} (BCM ${l.spec.line}) readable`,
-        run: async () => ({ ok: true, detail: `level ${l.line.read()}` }),
+        name: `zone ${p.name}: GPIO ${l.role} (${lineLabel(l.spec.line)}) readable`,
+        run: async () => ({ ok: true, detail: `level ${l.line.read()} (${l.line.where})` }),
       });
     }
   }

@@ -12,6 +12,8 @@ printf 'PRETTY_NAME="Debian GNU/Linux 13 (trixie)"\nID=debian\nVERSION_ID="13"\n
 echo raspberrypi > "$root/etc/hostname"
 printf 'proc /proc proc defaults 0 0\nPARTUUID=0badcafe-01 /boot/firmware vfat defaults 0 2\nPARTUUID=0badcafe-02 / ext4 defaults,noatime 0 1\n' > "$root/etc/fstab"
 printf 'alias ll="ls -l"\n' > "$root/home/pi/.bashrc"
+# Read back from a card that has booted: systemd-update-done stamped /etc.
+printf 'TIMESTAMP_NSEC=1764000000000000000\n' > "$root/etc/.updated"
 chmod 700 "$root/home/pi"
 printf 'Package: base-files\nStatus: install ok installed\nArchitecture: arm64\nVersion: 13.8\n\n' > "$root/var/lib/dpkg/status"
 mke2fs -q -t ext4 -b 4096 -L rootfs -E root_owner=0:0 -d "$root" "$work/root.img" 420M

@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
+import { connect } from 'node:net';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { MqttProbe } from '../helpers/mqtt-probe.js';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -54,6 +55,9 @@ describe('release bundle, image and flashing', { concurrency: false }, () => {
     const addons = sh('find', [join(x, 'roombox', 'node_modules'), '-name', '*.node']).trim().split('\n');
     assert.ok(addons.length >= 6);
     for (const a of addons) assert.match(sh('file', ['-b', a]), /ARM aarch64/, a);
+    const cdev = join(x, 'roombox', 'dist', 'firmware', 'hal', 'gpio', 'cdev', 'build', 'Release', 'gpio_cdev.node');
+    assert.match(sh('file', ['-b', cdev]), /ARM aarch64/, 'the GPIO character-device addon is built for AArch64');
+    assert.doesNotMatch(listing, /gpio_cdev\.c|binding\.gyp/, 'its source is not shipped');
   });
 
   it("loads every native addon under Debian's arm64 Node (qemu-aarch64-static)", () => {
@@ -64,6 +68,84 @@ describe('release bundle, image and flashing', { concurrency: false }, () => {
       db.get('select sqlite_version() as v', (e, r) => { console.log(process.arch, process.version, r.v); });`;
     const out = sh('qemu-aarch64-static', ['-L', nodeRoot, join(nodeRoot, 'usr/bin/node'), '-e', script]);
     assert.match(out, /^arm64 v20\.\d+\.\d+ 3\.\d+/);
+    // The project's own GPIO addon, loaded the way the firmware loads it. qemu-user passes no GPIO
+    // ioctls through (ENOSYS), so here it proves loading and linking; the kernel test is under qemu-system.
+    const dist = join(work, 'x', 'roombox', 'dist', 'firmware', 'hal', 'gpio', 'cdev');
+    const esm = `const { cdevAddon } = await import(${JSON.stringify(join(dist, 'addon.js'))});
+      const a = cdevAddon();
+      console.log(process.arch, Object.keys(a).sort().join(','), a.constants.LINE_FLAG_OUTPUT, a.constants.LINES_MAX);`;
+    const gpio = sh('qemu-aarch64-static', ['-L', nodeRoot, join(nodeRoot, 'usr/bin/node'), '--input-type=module', '-e', esm]);
+    assert.equal(gpio.trim(), 'arm64 chipInfo,closeFd,constants,getValues,lineInfo,openChip,requestLines,setValues,unwatch,watch 8 64');
+  });
+
+  it("drives a real kernel GPIO chip through the bundle's addon: qemu virt's PL061 under qemu-system-aarch64", async () => {
+    // Debian's arm64 kernel has the PL061 driver built in: a real chip, real ioctls, real edge
+    // interrupts (qemu's power button pulses line 3). gpio-sim with the firmware is test/hil.
+    const vm = join(work, 'pl061');
+    const root = join(vm, 'root');
+    execFileSync('mkdir', ['-p', root]);
+    sh('cp', ['-a', `${nodeRoot}/.`, root]);
+    sh('scripts/arm64-sysroot', [root, 'trixie', 'busybox-static']);
+    const vmlinuz = sh('scripts/arm64-kernel', [join(vm, 'kernel'), 'trixie']).trim();
+    for (const d of ['opt', 'proc', 'sys', 'dev', 'tmp']) execFileSync('mkdir', ['-p', join(root, d)]);
+    sh('tar', ['-xzf', bundle, '-C', join(root, 'opt')]);
+    sh('cp', [join(ROOT, 'test/ship/gpio-pl061-guest.mjs'), join(root, 'guest.mjs')]);
+    writeFileSync(
+      join(root, 'init'),
+      '#!/usr/bin/busybox sh\n/usr/bin/busybox --install -s /usr/bin\nexport PATH=/usr/bin:/usr/sbin\n' +
+        'mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev\n/usr/bin/node /guest.mjs\necho "guest exit $?"\npoweroff -f\n',
+      { mode: 0o755 },
+    );
+    sh('sh', ['-c', `cd '${root}' && find . | LC_ALL=C sort | cpio -o -H newc --quiet > ../initrd.cpio`]);
+    const monitor = join(vm, 'mon.sock');
+    const qemu = spawn('qemu-system-aarch64', ['-M', 'virt', '-cpu', 'cortex-a72', '-smp', '2', '-m', '1024', '-nographic', '-no-reboot', '-nic', 'none',
+      '-kernel', vmlinuz, '-initrd', join(vm, 'initrd.cpio'), '-append', 'console=ttyAMA0 rdinit=/init panic=-1 quiet loglevel=3',
+      '-monitor', `unix:${monitor},server,nowait`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    const waiters: (() => void)[] = [];
+    const onData = (d: Buffer) => {
+      text += d;
+      waiters.splice(0).forEach((w) => w());
+    };
+    qemu.stdout.on('data', onData);
+    qemu.stderr.on('data', onData);
+    const exited = new Promise((r) => qemu.once('exit', r));
+    const waitFor = async (re: RegExp, ms: number) => {
+      const deadline = Date.now() + ms;
+      while (!re.test(text)) {
+        if (qemu.exitCode !== null || Date.now() > deadline) throw new Error(`no ${re} from the guest; console: ${text.slice(-2000)}`);
+        await Promise.race([new Promise<void>((r) => waiters.push(r)), exited, new Promise((r) => setTimeout(r, 1000))]);
+      }
+    };
+    try {
+      await waitFor(/READY-FOR-EDGE|GUEST-ERROR/, 300_000);
+      assert.doesNotMatch(text, /GUEST-ERROR/, text.slice(-2000));
+      await new Promise<void>((resolve, reject) => {
+        const s = connect(monitor, () => s.end('system_powerdown\n'));
+        s.on('error', reject).on('close', () => resolve());
+        s.resume();
+      });
+      await waitFor(/GUEST-DONE|GUEST-ERROR/, 120_000);
+      assert.doesNotMatch(text, /GUEST-ERROR/, text.slice(-2000));
+    } finally {
+      qemu.kill('SIGTERM');
+      await exited;
+    }
+    const result = (key: string) => JSON.parse(new RegExp(`^RESULT ${key} (.*)$`, 'm').exec(text)![1]!.trim());
+    assert.deepEqual(result('chips'), ['/dev/gpiochip0']);
+    assert.deepEqual(result('info'), { path: '/dev/gpiochip0', name: 'gpiochip0', label: '9030000.pl061', lines: 8 });
+    assert.deepEqual([result('line0').consumer, result('line0').used, result('line0').direction], ['roombox', true, 'out'], 'the kernel shows our consumer label');
+    assert.deepEqual(result('get-at-request'), [1], 'the output level was set by the request itself');
+    assert.deepEqual(result('get-after-set'), [0]);
+    assert.deepEqual(result('busy'), ['GpioLineBusyError', 'EBUSY', "GPIO line 0 on gpiochip0 [9030000.pl061] is busy: held by 'roombox' (free it, or fix the profile's line)"]);
+    assert.match(result('offset')[2], /line 8 not found: gpiochip0 \[9030000\.pl061\] has lines 0-7/);
+    assert.equal(result('line0-released'), false);
+    assert.match(result('bcm')[2], /BCM number needs the SoC's chip .* the chips here are gpiochip0 \[9030000\.pl061\]/);
+    assert.match(result('name')[2], /'GPIO17' not found: no line has that name on gpiochip0/);
+    assert.equal(result('line3').edge, 'both');
+    assert.deepEqual(result('edges'), [[3, 'rising', 1, 1], [3, 'falling', 0, 2]], 'both edges of the button pulse, from the kernel through uv_poll');
+    const pulse = result('pulse-ms') as number;
+    assert.ok(pulse > 50 && pulse < 1000, `qemu's 100 ms pulse measured by kernel timestamps: ${pulse} ms`);
   });
 
   it('writes the bundle, overlay, Node and the enabled unit into a card image and leaves the rest alone', () => {
@@ -92,6 +174,8 @@ describe('release bundle, image and flashing', { concurrency: false }, () => {
     assert.equal(cat('/home/pi/.bashrc'), 'alias ll="ls -l"\n', 'files of the base are untouched');
     assert.match(stat('/home/pi'), /Mode:\s+0700/);
     assert.match(cat('/etc/os-release'), /trixie/);
+    assert.doesNotMatch(sh('debugfs', ['-R', 'ls -l /etc', root]), /\s\.updated\s/, "the base's /etc/.updated is gone: systemd-sysusers runs on the next boot");
+    assert.match(cat('/usr/lib/sysusers.d/roombox.conf'), /^u roombox /m);
     spawnSync('e2fsck', ['-fn', root], { stdio: 'ignore' });
     assert.equal(spawnSync('e2fsck', ['-fn', root], { stdio: 'ignore' }).status, 0, 'the root file system is clean');
     const mtype = (f: string) => sh('mtype', ['-i', boot, `::${f}`], { MTOOLS_SKIP_CHECK: '1' });
@@ -159,6 +243,19 @@ describe('release bundle, image and flashing', { concurrency: false }, () => {
       assert.ok(unit.includes(k), k);
     }
     assert.ok(readdirSync(join(ROOT, 'rootfs-overlay/usr/lib/sysusers.d')).includes('roombox.conf'));
+    // roombox.env (EnvironmentFile=) wins over systemd's own variables; the ExecStart line puts
+    // systemd's back. Run it as systemd would after merging a hostile env file: Node must see the
+    // manager's notify socket and the unit's watchdog, and no foreign WATCHDOG_PID.
+    const exec = /^ExecStart=(.*)$/m.exec(unit)![1]!.split(/\s+/);
+    const nodeAt = exec.indexOf('/usr/bin/node');
+    assert.ok(nodeAt > 0, 'ExecStart runs node through env(1)');
+    const watchdogSec = Number(/^WatchdogSec=(\d+)$/m.exec(unit)![1]);
+    const probe = 'console.log(JSON.stringify([process.env.NOTIFY_SOCKET, process.env.WATCHDOG_USEC, process.env.WATCHDOG_PID ?? null, process.env.ROOMBOX_ID]))';
+    const seen = execFileSync(exec[0]!, [...exec.slice(1, nodeAt), process.execPath, '-e', probe], {
+      env: { PATH: process.env.PATH, NOTIFY_SOCKET: '/tmp/elsewhere', WATCHDOG_USEC: '1', WATCHDOG_PID: '1', ROOMBOX_ID: 'kitchen' },
+      encoding: 'utf8',
+    });
+    assert.deepEqual(JSON.parse(seen), ['/run/systemd/notify', String(watchdogSec * 1_000_000), null, 'kitchen']);
   });
 
   it('boots on arm64 Debian 13 under qemu-system-aarch64 and comes online on a broker on the host', async () => {

@@ -134,7 +134,7 @@ describe('power sequences of every driver', () => {
       const mute = c.zp.gpio.mute!;
       const enable = c.zp.gpio.enable!;
       const from = r.ops.length;
-      r.hw.sim!.lines.inject(fault.line, 0);
+      r.hw.sim!.lines.inject(fault.line as number, 0);
       await r.clock.advanceAsync(100, 5);
       const chipOps = name === 'max9744' ? ['i2c 1:0x4b <- 0x00'] : [];
       assert.deepEqual(r.ops.slice(from), [`line ${fault.line} -> 0`, `line ${mute.line} <- 1`, `line ${enable.line} <- 0`, ...chipOps]);
@@ -142,7 +142,7 @@ describe('power sequences of every driver', () => {
       assert.equal(r.last().fault, true);
       assert.equal(r.last().power, 'off');
       await assert.rejects(r.zone.setPower('on'), /fault is active/);
-      r.hw.sim!.lines.inject(fault.line, 1);
+      r.hw.sim!.lines.inject(fault.line as number, 1);
       await r.clock.advanceAsync(900, 5);
       assert.equal(r.last().fault, true, 'a fault clears only after the line has been quiet for 1 s');
       await r.clock.advanceAsync(200, 5);

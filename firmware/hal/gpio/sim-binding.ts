@@ -1,7 +1,8 @@
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import type { SimLines } from '../../sim/lines.js';
 import type { HardwareLog } from '../hardware-log.js';
-import type { GpioBinding, GpioLine, Level, LineOptions } from './gpio.js';
+import type { GpioBinding, GpioLine, Level, LineOptions, LineRef } from './gpio.js';
+import { GpioLineNotFoundError } from './errors.js';
 
 /** The simulated binding: lines of a SimLines bank, with debounce on the injected clock. */
 export class SimGpioBinding implements GpioBinding {
@@ -12,7 +13,20 @@ export class SimGpioBinding implements GpioBinding {
     private readonly log?: HardwareLog,
   ) {}
 
-  open(bcm: number, opts: LineOptions): GpioLine {
+  describe(): { backend: string; chips: string[] } {
+    return { backend: 'sim', chips: ['simulated lines'] };
+  }
+
+  /** The sim board's lines are BCM numbers; `GPIO<n>` names line n, as on a Raspberry Pi. */
+  static offsetOf(ref: LineRef): number {
+    if (typeof ref === 'number') return ref;
+    const m = /^GPIO(\d+)$/.exec(ref);
+    if (!m) throw new GpioLineNotFoundError(ref, 'the sim board names its lines GPIO0-GPIO53');
+    return Number(m[1]);
+  }
+
+  open(ref: LineRef, opts: LineOptions): GpioLine {
+    const bcm = SimGpioBinding.offsetOf(ref);
     const { lines, clock, log } = this;
     if (opts.direction === 'out') {
       lines.drive(bcm, opts.initial ?? 0);
@@ -21,6 +35,7 @@ export class SimGpioBinding implements GpioBinding {
     const unwatchers = new Set<() => void>();
     return {
       bcm,
+      where: `sim line ${bcm}`,
       read: () => lines.read(bcm),
       write(value: Level) {
         lines.drive(bcm, value);
