@@ -2,8 +2,8 @@
 # Guest half of the hardware-in-the-loop test, run once after boot. Gives the kernel what a
 # Raspberry Pi 4 with an audio HAT shows the box, with real kernel drivers:
 # - gpio-sim (configfs): one chip labelled pinctrl-bcm2711 whose 58 lines are named GPIO0..GPIO57
-#   as the Pi's device tree names them; the lines given as arguments get a pull-up (an open-drain
-#   fault line's resistor), the rest read low as after reset;
+#   as the Pi's device tree names them; the lines given as arguments get a pull-up (the board's
+#   resistors), the rest read low as after reset;
 # - i2c-stub on a new bus: a PCM512x-class chip at 0x4c whose registers 0x01-0x7f are paged by
 #   register 0x00 (as the real codec pages them) and a chip at 0x4b. Page 1 of the first is
 #   marked (0x3d = 0xaa) and left selected: a driver that forgets to select page 0 writes there;
