@@ -14,7 +14,7 @@ import { GuestVm } from './vm.js';
 // qemu-system-aarch64, against real kernel drivers: gpio-sim (GPIO, both backends), i2c-stub
 // (I2C) and snd-aloop (ALSA playback and capture), reporting to a mosquitto on this machine.
 // gpio-sim and i2c-stub are not in Debian's kernel: scripts/build-test-modules builds them.
-// Needs what scripts/install-system-deps installs. Slow (software emulation): see docs/testing.md.
+// Needs what scripts/install-system-deps installs. Slow (software emulation): docs/hil.md.
 
 const sh = (cmd: string, args: string[]) => {
   const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -41,7 +41,7 @@ let bus = 0;
 let chip = '';
 
 const t0 = Date.now();
-/** Where the time goes (printed; the goals are in docs/testing.md, not asserted). */
+/** Where the time goes (printed, not asserted; figures in docs/hil.md). */
 const lap = (what: string) => console.log(`hil: ${what} at ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 const hex = (n: number) => `0x${n.toString(16).padStart(2, '0')}`;
 const state = (m: Received) => JSON.parse(m.payload) as Record<string, unknown>;
