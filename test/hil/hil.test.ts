@@ -159,11 +159,12 @@ async function gpioRun(run: string, backend: string, extra: { i2c?: boolean; cap
     // The box captures the loopback's other side (device 1) with alsa-capture and meters the tone.
     const sinceLevels = probe.messages.length;
     const windows: { peak: number[]; rms: number[] }[] = [];
+    let skip = 2; // a window where the tone begins may hold only part of a period
     await probe.waitFor(
       (m, i) => {
         if (i < sinceLevels || m.topic !== `${P}/input/line/levels`) return false;
         const l = JSON.parse(m.payload) as { peak_dbfs: number[]; rms_dbfs: number[] };
-        if (Math.max(...l.peak_dbfs) > -40) windows.push({ peak: l.peak_dbfs, rms: l.rms_dbfs });
+        if (Math.max(...l.peak_dbfs) > -40 && skip-- <= 0) windows.push({ peak: l.peak_dbfs, rms: l.rms_dbfs });
         return windows.length >= 10;
       },
       60_000,
