@@ -255,7 +255,7 @@ async function gpioRun(run: string, backend: string, extra: { i2c?: boolean; cap
   lap(`${run}: done`);
 }
 
-describe('hardware in the loop: real kernel drivers under qemu-system-aarch64', { concurrency: false, timeout: 1_500_000 }, () => {
+describe('hardware in the loop: real kernel drivers under qemu-system-aarch64', { concurrency: false, timeout: 2_300_000 }, () => {
   before(async () => {
     const run = (cmd: string, args: string[], env: Record<string, string> = {}) =>
       promisify(execFile)(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 64 << 20 }).then((r) => r.stdout.trim());
