@@ -104,7 +104,7 @@ async function startBox(run: string, backend: string): Promise<number> {
     `( set -a; . /etc/roombox.env; ROOMBOX_GPIO=${backend}; ROOMBOX_DATA_DIR=/var/lib/roombox/${run}; mkdir -p $ROOMBOX_DATA_DIR; ` +
       `/usr/bin/node /opt/roombox/dist/firmware/main.js run > /tmp/box-${run}.log 2>&1 & echo $! > /run/box.pid; wait $!; echo "@@box-exit:${run}:$?" ) > /dev/console 2>&1 & echo started`,
   );
-  await probe.waitFor((m, i) => i >= since && m.topic === `${P}/status` && m.payload === 'online', 240_000, `the box (${run}) online; its log: see the console`).catch(async (err) => {
+  await probe.waitFor((m, i) => i >= since && m.topic === `${P}/status` && m.payload === 'online', 240_000, `the box (${run}) online`).catch(async (err) => {
     throw new Error(`${(err as Error).message}\n--- box log ---\n${(await vm.sh(`tail -40 /tmp/box-${run}.log`)).out}`);
   });
   return since;
@@ -152,8 +152,12 @@ async function gpioRun(run: string, backend: string, extra: { i2c?: boolean; cap
   const on = await zoneState('living', since, (s) => s.power === 'on' && s.playing === true, 'living powered up by playback');
   assert.equal(on.mode, 'auto');
   await assertLevels('playing', { [LIVING.enable]: 1, [LIVING.mute]: 1 - LIVING.muted });
-  const status = await vm.ok('cat /proc/asound/Loopback/pcm0p/sub0/status');
-  assert.match(status, /state: RUNNING/);
+  const hwPtr = async () => {
+    const status = await vm.ok('cat /proc/asound/Loopback/pcm0p/sub0/status');
+    assert.match(status, /state: RUNNING/);
+    return Number(/hw_ptr\s*:\s*(\d+)/.exec(status)![1]);
+  };
+  const hwPtrOn = await hwPtr();
 
   if (extra.capture) {
     // The box captures the loopback's other side (device 1) with alsa-capture and meters the tone.
@@ -183,6 +187,7 @@ async function gpioRun(run: string, backend: string, extra: { i2c?: boolean; cap
   const vol = await zoneState('living', since, (s) => s.volume === 60, 'volume 60 applied');
   assert.equal(vol.volume_db, -24);
   await assertLevels('after the volume change', { [LIVING.enable]: 1, [LIVING.mute]: 1 - LIVING.muted });
+  assert.ok((await hwPtr()) > hwPtrOn, 'the stream the zone follows is moving');
   if (extra.i2c) {
     // PCM512x: dB = 24 - 0.5 x register, so -24 dB is 0x60, on page 0.
     assert.equal(await pcmReg(0x3d), 0x60, 'left digital volume');
