@@ -87,7 +87,7 @@ describe('I2C: errors mapped to typed errors, bounded retries', { timeout: 60_00
       writeByteSync: fail('EREMOTEIO'),
       readWordSync: fail('ENXIO'),
       writeWordSync: fail('EIO'),
-      readI2cBlockSync: () => 0,
+      readI2cBlockSync: fail('ENODEV'),
       writeI2cBlockSync: () => 0,
       sendByteSync: fail('EPERM'),
       scanSync: () => [0x4c],
@@ -102,6 +102,7 @@ describe('I2C: errors mapped to typed errors, bounded retries', { timeout: 60_00
     assert.equal(calls, 3, 'no-ack is retried, a bounded number of times');
     assert.throws(() => bus.readWord(0x4d, 0), I2cNoAckError);
     assert.throws(() => bus.writeWord(0x4d, 0, 0), /no answer from I2C 0x4d on bus 1 \(EIO\)/);
+    assert.throws(() => bus.readBlock(0x4d, 0, 2), /no answer from I2C 0x4d on bus 1 \(ENODEV\)/);
     assert.throws(() => bus.sendByte(0x4d, 0), /EPERM/);
     assert.deepEqual(bus.scan(), [0x4c]);
     rmSync(join(dev, 'i2c-1'));

@@ -14,7 +14,7 @@ export class I2cError extends Error {
 export class I2cBusMissingError extends I2cError {}
 /** A kernel driver owns the address (EBUSY): use the ALSA mixer, not raw I2C. */
 export class I2cAddressBusyError extends I2cError {}
-/** Nothing acknowledged (ENXIO, EREMOTEIO) or the transfer failed (EIO). */
+/** Nothing acknowledged (ENXIO, EREMOTEIO, ENODEV) or the transfer failed (EIO). */
 export class I2cNoAckError extends I2cError {}
 
 const hex = (a: number) => `0x${a.toString(16).padStart(2, '0')}`;
@@ -34,6 +34,8 @@ export function mapI2cError(err: unknown, bus: number, addr?: number): Error {
       return new I2cAddressBusyError(`I2C ${at} is held by a kernel driver (EBUSY): the codec's overlay owns it, use the alsa-mixer amp in the profile`, bus, addr, code);
     case 'EIO':
     case 'ENXIO':
+    // The kernel's i2c-stub (and an adapter whose device is gone) reports an empty address so.
+    case 'ENODEV':
     case 'EREMOTEIO':
     case 'ETIMEDOUT':
     case 'EAGAIN':

@@ -16,7 +16,7 @@ export interface I2cBus {
 
 /**
  * Raw access to one bus as the binding sees it: may throw Node-style errors with errno codes
- * (ENOENT, EBUSY, EIO, ENXIO, EREMOTEIO). `MappedI2cBus` turns those into typed errors.
+ * (ENOENT, EBUSY, EIO, ENXIO, EREMOTEIO, ENODEV). `MappedI2cBus` turns those into typed errors.
  */
 export type RawI2cBus = Omit<I2cBus, 'close'> & { close(): void };
 
