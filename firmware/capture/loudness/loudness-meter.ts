@@ -1,0 +1,252 @@
+import { FULL_SCALE, type SampleFormat } from '../meter.js';
+import { energyToLufs, GatedHistogram } from './gating.js';
+import { channelWeights, highpassStage, shelfStage } from './k-weighting.js';
+import { oversamplingFactor, TRUE_PEAK_GAIN_BOUND, TRUE_PEAK_HISTORY, truePeakOf } from './true-peak.js';
+
+/** BS.1770 integrated loudness: blocks 10 LU under the absolute-gated mean are left out. */
+export const INTEGRATED_RELATIVE_GATE_LU = -10;
+/** EBU Tech 3342 loudness range: the relative gate is 20 LU under. */
+export const RANGE_RELATIVE_GATE_LU = -20;
+/** Sub-blocks of 100 ms: 400 ms blocks with 75 % overlap, and the 3 s window, advance by one. */
+const SUB_BLOCKS_PER_SECOND = 10;
+const MOMENTARY_SUB_BLOCKS = 4;
+const SHORT_TERM_SUB_BLOCKS = 30;
+
+export interface LoudnessOptions {
+  rate: number;
+  channels: number;
+}
+
+/**
+ * EBU R128 / ITU-R BS.1770-4 loudness of one multichannel stream, fed interleaved float samples
+ * (full scale = 1.0) in chunks of any size: K-weighting, momentary (400 ms) and short-term (3 s)
+ * loudness every 100 ms, integrated loudness (absolute and relative gates), loudness range (Tech
+ * 3342), true peak (Annex 2, 4x) and sample peak, all since construction or reset().
+ *
+ * The windows start filled with silence, as a meter switched on in a quiet room; the integrated
+ * loudness and the loudness range take only complete 400 ms and 3 s windows. Every buffer is
+ * made in the constructor: push() allocates nothing.
+ */
+export class LoudnessMeter {
+  readonly rate: number;
+  readonly channels: number;
+  readonly subBlockFrames: number;
+  private readonly weights: Float64Array;
+  private readonly factor: 1 | 2 | 4;
+  // K-weighting coefficients (stage 2's numerator is 1, -2, 1).
+  private readonly sb0: number;
+  private readonly sb1: number;
+  private readonly sb2: number;
+  private readonly sa1: number;
+  private readonly sa2: number;
+  private readonly ha1: number;
+  private readonly ha2: number;
+  /** Per channel: the two stages' two state variables. */
+  private readonly filterState: Float64Array;
+  /** Per channel: TRUE_PEAK_HISTORY earlier samples, then the piece being processed. */
+  private readonly lines: Float64Array[];
+  private readonly sumSquares: Float64Array;
+  private readonly samplePeaks: Float64Array;
+  private readonly truePeaks: Float64Array;
+  private framesInSubBlock = 0;
+  /** The last SHORT_TERM_SUB_BLOCKS sub-blocks' weighted mean squares. */
+  private readonly ring = new Float64Array(SHORT_TERM_SUB_BLOCKS);
+  private ringPos = 0;
+  private subBlocks = 0;
+  private momentaryEnergy = 0;
+  private shortTermEnergy = 0;
+  private maxMomentaryEnergy = 0;
+  private maxShortTermEnergy = 0;
+  private readonly blocks = new GatedHistogram();
+  private readonly shortTerms = new GatedHistogram();
+  private convert = new Float32Array(0);
+
+  constructor(opts: LoudnessOptions) {
+    if (!Number.isInteger(opts.channels) || opts.channels < 1) throw new Error(`channels must be a positive integer, got ${opts.channels}`);
+    if (!(opts.rate >= 8000 && opts.rate <= 768000)) throw new Error(`sample rate must be 8000-768000 Hz, got ${opts.rate}`);
+    this.rate = opts.rate;
+    this.channels = opts.channels;
+    this.subBlockFrames = Math.round(opts.rate / SUB_BLOCKS_PER_SECOND);
+    this.weights = channelWeights(opts.channels);
+    this.factor = oversamplingFactor(opts.rate);
+    const shelf = shelfStage(opts.rate);
+    const hp = highpassStage(opts.rate);
+    this.sb0 = shelf.b0;
+    this.sb1 = shelf.b1;
+    this.sb2 = shelf.b2;
+    this.sa1 = shelf.a1;
+    this.sa2 = shelf.a2;
+    this.ha1 = hp.a1;
+    this.ha2 = hp.a2;
+    this.filterState = new Float64Array(opts.channels * 4);
+    this.lines = Array.from({ length: opts.channels }, () => new Float64Array(TRUE_PEAK_HISTORY + this.subBlockFrames));
+    this.sumSquares = new Float64Array(opts.channels);
+    this.samplePeaks = new Float64Array(opts.channels);
+    this.truePeaks = new Float64Array(opts.channels);
+  }
+
+  /** Back to a meter just switched on. */
+  reset(): void {
+    this.filterState.fill(0);
+    for (const l of this.lines) l.fill(0);
+    this.sumSquares.fill(0);
+    this.samplePeaks.fill(0);
+    this.truePeaks.fill(0);
+    this.framesInSubBlock = 0;
+    this.ring.fill(0);
+    this.ringPos = 0;
+    this.subBlocks = 0;
+    this.momentaryEnergy = this.shortTermEnergy = this.maxMomentaryEnergy = this.maxShortTermEnergy = 0;
+    this.blocks.reset();
+    this.shortTerms.reset();
+  }
+
+  /** Meters `frames` interleaved frames of float samples starting at frame `fromFrame`. */
+  push(samples: Float32Array, frames = Math.floor(samples.length / this.channels), fromFrame = 0): void {
+    let offset = fromFrame * this.channels;
+    while (frames > 0) {
+      const n = Math.min(frames, this.subBlockFrames - this.framesInSubBlock);
+      for (let c = 0; c < this.channels; c++) this.channelPiece(samples, offset + c, n, c);
+      offset += n * this.channels;
+      frames -= n;
+      this.framesInSubBlock += n;
+      if (this.framesInSubBlock === this.subBlockFrames) this.endSubBlock();
+    }
+  }
+
+  /** Meters interleaved little-endian integer PCM as a capture delivers it (converted into a buffer kept for the next call). */
+  pushPcm(data: Uint8Array, frames: number, format: SampleFormat): void {
+    const width = format === 'S16_LE' ? 2 : 4;
+    frames = Math.min(frames, Math.floor(data.byteLength / (width * this.channels)));
+    const count = frames * this.channels;
+    if (this.convert.length < count) this.convert = new Float32Array(count);
+    const out = this.convert;
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    const scale = 1 / FULL_SCALE[format];
+    if (width === 2) for (let i = 0; i < count; i++) out[i] = view.getInt16(2 * i, true) * scale;
+    else for (let i = 0; i < count; i++) out[i] = view.getInt32(4 * i, true) * scale;
+    this.push(out, frames);
+  }
+
+  /** One channel's share of a piece that stays inside the current sub-block. */
+  private channelPiece(samples: Float32Array, first: number, frames: number, c: number): void {
+    const ch = this.channels;
+    const line = this.lines[c]!;
+    const H = TRUE_PEAK_HISTORY;
+    let peak = 0;
+    for (let i = 0, j = first; i < frames; i++, j += ch) {
+      const x = samples[j]!;
+      line[H + i] = x;
+      const a = x < 0 ? -x : x;
+      if (a > peak) peak = a;
+    }
+    if (peak > this.samplePeaks[c]!) this.samplePeaks[c] = peak;
+    // The waveform passes through its samples: the oversampled peak can never be below them.
+    if (peak > this.truePeaks[c]!) this.truePeaks[c] = peak;
+
+    const st = this.filterState;
+    const k = 4 * c;
+    let s1 = st[k]!, s2 = st[k + 1]!, t1 = st[k + 2]!, t2 = st[k + 3]!;
+    const b0 = this.sb0, b1 = this.sb1, b2 = this.sb2, a1 = this.sa1, a2 = this.sa2, h1 = this.ha1, h2 = this.ha2;
+    let sum = 0;
+    for (let n = H, end = H + frames; n < end; n++) {
+      const x = line[n]!;
+      const y1 = b0 * x + s1;
+      s1 = b1 * x - a1 * y1 + s2;
+      s2 = b2 * x - a2 * y1;
+      const y2 = y1 + t1;
+      t1 = -2 * y1 - h1 * y2 + t2;
+      t2 = y1 - h2 * y2;
+      sum += y2 * y2;
+    }
+    st[k] = s1;
+    st[k + 1] = s2;
+    st[k + 2] = t1;
+    st[k + 3] = t2;
+    this.sumSquares[c]! += sum;
+
+    // The history counts too: an interpolated peak can sit between the last chunk and this one.
+    let bound = peak;
+    for (let i = 0; i < H; i++) {
+      const a = Math.abs(line[i]!);
+      if (a > bound) bound = a;
+    }
+    if (bound * TRUE_PEAK_GAIN_BOUND > this.truePeaks[c]!) {
+      const tp = truePeakOf(line, frames, this.factor);
+      if (tp > this.truePeaks[c]!) this.truePeaks[c] = tp;
+    }
+    line.copyWithin(0, frames, frames + H);
+  }
+
+  private endSubBlock(): void {
+    let energy = 0;
+    for (let c = 0; c < this.channels; c++) energy += this.weights[c]! * this.sumSquares[c]!;
+    energy /= this.subBlockFrames;
+    this.sumSquares.fill(0);
+    this.framesInSubBlock = 0;
+    const ring = this.ring;
+    ring[this.ringPos] = energy;
+    this.ringPos = (this.ringPos + 1) % SHORT_TERM_SUB_BLOCKS;
+    this.subBlocks++;
+    let m = 0;
+    let s = 0;
+    for (let i = 1; i <= SHORT_TERM_SUB_BLOCKS; i++) {
+      const e = ring[(this.ringPos - i + SHORT_TERM_SUB_BLOCKS) % SHORT_TERM_SUB_BLOCKS]!;
+      if (i <= MOMENTARY_SUB_BLOCKS) m += e;
+      s += e;
+    }
+    this.momentaryEnergy = m / MOMENTARY_SUB_BLOCKS;
+    this.shortTermEnergy = s / SHORT_TERM_SUB_BLOCKS;
+    if (this.momentaryEnergy > this.maxMomentaryEnergy) this.maxMomentaryEnergy = this.momentaryEnergy;
+    if (this.shortTermEnergy > this.maxShortTermEnergy) this.maxShortTermEnergy = this.shortTermEnergy;
+    if (this.subBlocks >= MOMENTARY_SUB_BLOCKS) this.blocks.add(this.momentaryEnergy);
+    if (this.subBlocks >= SHORT_TERM_SUB_BLOCKS) this.shortTerms.add(this.shortTermEnergy);
+  }
+
+  /** Momentary loudness (400 ms) at the last 100 ms step, LUFS (-Infinity for silence). */
+  get momentaryLufs(): number {
+    return energyToLufs(this.momentaryEnergy);
+  }
+
+  /** Short-term loudness (3 s) at the last 100 ms step, LUFS. */
+  get shortTermLufs(): number {
+    return energyToLufs(this.shortTermEnergy);
+  }
+
+  get maxMomentaryLufs(): number {
+    return energyToLufs(this.maxMomentaryEnergy);
+  }
+
+  get maxShortTermLufs(): number {
+    return energyToLufs(this.maxShortTermEnergy);
+  }
+
+  /** Integrated (gated) loudness, LUFS; -Infinity while no 400 ms block has passed the gates. */
+  get integratedLufs(): number {
+    return this.blocks.gatedMean(INTEGRATED_RELATIVE_GATE_LU);
+  }
+
+  /** Loudness range (EBU Tech 3342), LU; 0 until a 3 s window has passed the gates. */
+  get loudnessRangeLu(): number {
+    return this.shortTerms.range(RANGE_RELATIVE_GATE_LU);
+  }
+
+  /** Highest true peak of any channel, dBTP. */
+  get truePeakDbtp(): number {
+    return toDb(Math.max(...this.truePeaks));
+  }
+
+  /** Highest sample magnitude of any channel, dBFS. */
+  get samplePeakDbfs(): number {
+    return toDb(Math.max(...this.samplePeaks));
+  }
+
+  /** Seconds metered since construction or reset (whole 100 ms steps). */
+  get seconds(): number {
+    return this.subBlocks / SUB_BLOCKS_PER_SECOND;
+  }
+}
+
+function toDb(amplitude: number): number {
+  return amplitude > 0 ? 20 * Math.log10(amplitude) : -Infinity;
+}
