@@ -4,6 +4,8 @@ import type { EventBus } from '../core/bus.js';
 import type { Logger } from '../core/logger.js';
 import { AlarmTracker, type InputAlarm } from './alarms.js';
 import type { ResolvedInput } from './match.js';
+import { loudnessFields, type LoudnessFields } from './loudness/levels-fields.js';
+import { LoudnessMeter } from './loudness/loudness-meter.js';
 import { Meter, type MeterWindow } from './meter.js';
 import type { CaptureSource, SourceFactory } from './source.js';
 
@@ -20,8 +22,8 @@ export interface InputState {
   pcm: string | null;
 }
 
-/** One level report: P/input/<i>/levels. */
-export interface LevelsReport {
+/** One level report: P/input/<i>/levels, with the input's loudness at the end of the window. */
+export interface LevelsReport extends LoudnessFields {
   ts: string;
   peak_dbfs: number[];
   rms_dbfs: number[];
@@ -38,6 +40,8 @@ export interface InputOptions {
   levelsHz: number;
   silenceDbfs: number;
   silenceS: number;
+  /** ROOMBOX_QUIET_LUFS; undefined: no quiet alarm. */
+  quietLufs?: number;
   /** Called with each new state (retained publish). */
   onState(state: InputState): void;
   /** Called with each level report (QoS 0 publish). */
@@ -56,6 +60,8 @@ const ALARM_WINDOW_HZ = 10;
 export class CaptureInput {
   readonly name: string;
   private readonly meter: Meter;
+  /** EBU R128 loudness; integrated, range and true peak count from the capture's last (re)open. */
+  readonly loudness: LoudnessMeter;
   private readonly alarms: AlarmTracker;
   private source?: CaptureSource;
   private retryTimer?: TimerHandle;
@@ -73,8 +79,10 @@ export class CaptureInput {
     this.st = { present: false, capturing: false, card: null, device: null, rate: p.rate, channels: p.channels, format: p.format, alarm: null, pcm: null };
     const hz = opts.levelsHz > 0 ? opts.levelsHz : ALARM_WINDOW_HZ;
     this.meter = new Meter({ channels: p.channels, format: p.format, windowFrames: Math.max(1, Math.round(p.rate / hz)), onWindow: (w) => this.onWindow(w) });
+    this.loudness = new LoudnessMeter({ rate: p.rate, channels: p.channels });
     this.alarms = new AlarmTracker({
       silenceDbfs: opts.silenceDbfs,
+      quietLufs: opts.quietLufs,
       silenceMs: opts.silenceS * 1000,
       clipHoldMs: CLIP_HOLD_MS,
       clock: opts.clock,
@@ -136,6 +144,7 @@ export class CaptureInput {
   private openSource(): void {
     if (!this.where || this.stopped) return;
     this.meter.reset();
+    this.loudness.reset();
     const pcm = this.where.pcm;
     let source: CaptureSource | undefined;
     try {
@@ -146,6 +155,8 @@ export class CaptureInput {
             this.st.capturing = true;
             this.publishState();
           }
+          // Loudness first: a window the meter completes reports loudness up to its end.
+          this.loudness.pushPcm(data, frames, this.opts.profile.format);
           this.meter.push(data, frames);
         },
         overrun: () => {
@@ -193,21 +204,28 @@ export class CaptureInput {
       peak_dbfs: w.peakDbfs.map(round1),
       rms_dbfs: w.rmsDbfs.map(round1),
       clipped: w.clipped,
+      ...loudnessFields(this.loudness),
     };
     this.lastLevels = report;
-    this.alarms.window(w);
+    this.alarms.window(w, this.loudness.shortTermLufs);
     if (this.opts.levelsHz > 0) this.opts.onLevels(report);
   }
 
   private onAlarm(next: InputAlarm, previous: InputAlarm): void {
     this.st.alarm = next;
-    if (next === 'silence' || next === 'clip') {
-      this.opts.bus.emit('box.event', { type: `alarm_${next}`, input: this.name, detail: next === 'silence' ? { threshold_dbfs: this.opts.silenceDbfs, hold_s: this.opts.silenceS } : { clipped: this.lastLevels?.clipped } });
+    if (next === 'silence' || next === 'quiet' || next === 'clip') {
+      this.opts.bus.emit('box.event', { type: `alarm_${next}`, input: this.name, detail: this.alarmDetail(next) });
     } else if (next === null && previous !== null) {
       this.opts.bus.emit('box.event', { type: 'alarm_cleared', input: this.name, detail: { alarm: previous } });
     }
     this.opts.log.info({ input: this.name, alarm: next, previous }, 'input alarm changed');
     this.publishState();
+  }
+
+  private alarmDetail(alarm: 'silence' | 'quiet' | 'clip'): Record<string, unknown> {
+    if (alarm === 'silence') return { threshold_dbfs: this.opts.silenceDbfs, hold_s: this.opts.silenceS };
+    if (alarm === 'quiet') return { threshold_lufs: this.opts.quietLufs, hold_s: this.opts.silenceS, short_term_lufs: this.lastLevels?.short_term_lufs };
+    return { clipped: this.lastLevels?.clipped };
   }
 
   private publishState(): void {

@@ -29,6 +29,8 @@ export interface Config {
   ampIdleS: number;
   silenceDbfs: number;
   silenceS: number;
+  /** ROOMBOX_QUIET_LUFS: the quiet alarm's short-term loudness threshold; undefined turns it off. */
+  quietLufs?: number;
   outboxMax: number;
   /** Explicit proc root; undefined means '/' except on the sim board (own temporary tree). */
   procRoot?: string;
