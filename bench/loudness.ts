@@ -1,0 +1,95 @@
+// Loudness throughput: `roombox loudness`'s analysis (WAV read, decode, K-weighting, gating,
+// range, 4x true peak) on a long stereo 48 kHz file, against Debian's ffmpeg measuring the same
+// file with `-af ebur128=peak=true` in the same run. Both are timed end to end on the file; ours
+// in this process (the CLI adds node's start-up, about 0.3 s, once per invocation).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { analyseFile } from '../firmware/capture/loudness/analyse-file.js';
+import { emitRow, median, printTable, round, type BenchRow } from './stats.js';
+
+const RATE = 48000;
+const CHANNELS = 2;
+const SECONDS = Number(process.env.BENCH_LOUDNESS_SECONDS ?? 600);
+const RUNS = Number(process.env.BENCH_LOUDNESS_RUNS ?? 3);
+
+/** Programme-like 16-bit stereo WAV: tones under a slow level envelope, and noise. */
+function makeWav(seconds: number): Buffer {
+  const frames = seconds * RATE;
+  const buf = Buffer.alloc(44 + frames * CHANNELS * 2);
+  buf.write('RIFF', 0, 'latin1');
+  buf.writeUInt32LE(buf.length - 8, 4);
+  buf.write('WAVEfmt ', 8, 'latin1');
+  buf.writeUInt32LE(16, 16);
+  buf.writeUInt16LE(1, 20);
+  buf.writeUInt16LE(CHANNELS, 22);
+  buf.writeUInt32LE(RATE, 24);
+  buf.writeUInt32LE(RATE * CHANNELS * 2, 28);
+  buf.writeUInt16LE(CHANNELS * 2, 32);
+  buf.writeUInt16LE(16, 34);
+  buf.write('data', 36, 'latin1');
+  buf.writeUInt32LE(frames * CHANNELS * 2, 40);
+  let seed = 12345;
+  const noise = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff - 0.5) * 2000;
+  for (let f = 0; f < frames; f++) {
+    const t = f / RATE;
+    const env = 0.3 + 0.7 * (0.5 + 0.5 * Math.sin(2 * Math.PI * 0.02 * t));
+    buf.writeInt16LE(Math.round(env * (8000 * Math.sin(2 * Math.PI * 440 * t)) + noise()), 44 + f * 4);
+    buf.writeInt16LE(Math.round(env * (6000 * Math.sin(2 * Math.PI * 997 * t)) + noise()), 44 + f * 4 + 2);
+  }
+  return buf;
+}
+
+async function timeOurs(file: string): Promise<{ ms: number; integrated: number }> {
+  const t0 = performance.now();
+  const r = await analyseFile(file);
+  const ms = performance.now() - t0;
+  if (Math.abs(r.seconds - SECONDS) > 0.01) throw new Error(`measured ${r.seconds} s of ${SECONDS}`);
+  return { ms, integrated: r.integratedLufs };
+}
+
+function timeFfmpeg(file: string): { ms: number; integrated: number } {
+  const t0 = performance.now();
+  const r = spawnSync('ffmpeg', ['-nostdin', '-hide_banner', '-nostats', '-i', file, '-af', 'ebur128=peak=true', '-f', 'null', '-'], { encoding: 'utf8' });
+  const ms = performance.now() - t0;
+  const m = /I:\s+(-?[\d.]+) LUFS/.exec(r.stderr.slice(r.stderr.lastIndexOf('Summary:')));
+  if (r.status !== 0 || !m) throw new Error(`ffmpeg failed: ${r.error?.message ?? r.stderr.slice(-300)}`);
+  return { ms, integrated: Number(m[1]) };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'roombox-bench-loudness-'));
+try {
+  const file = join(dir, 'programme.wav');
+  writeFileSync(file, makeWav(SECONDS));
+  await timeOurs(file); // warm-up (JIT, page cache)
+  timeFfmpeg(file);
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  let agree = { ours: 0, ffmpeg: 0 };
+  for (let i = 0; i < RUNS; i++) {
+    // Alternating, so both see the same machine load.
+    const o = await timeOurs(file);
+    const f = timeFfmpeg(file);
+    ours.push(o.ms);
+    theirs.push(f.ms);
+    agree = { ours: o.integrated, ffmpeg: f.integrated };
+  }
+  if (Math.abs(agree.ours - agree.ffmpeg) > 0.15) throw new Error(`integrated loudness disagrees: ours ${agree.ours.toFixed(2)}, ffmpeg ${agree.ffmpeg}`);
+  const oursX = (SECONDS * 1000) / median(ours);
+  const ffX = (SECONDS * 1000) / median(theirs);
+  const row: BenchRow = {
+    name: `loudness, ${SECONDS} s 48 kHz stereo S16 WAV (x real time)`,
+    ours: `${round(oursX, 0)}x (${round(median(ours), 0)} ms)`,
+    reference: `ffmpeg ebur128=peak=true: ${round(ffX, 0)}x (${round(median(theirs), 0)} ms)`,
+    ratio: oursX / ffX,
+    target: '>= 1 (as fast as ffmpeg)',
+    met: oursX >= ffX,
+  };
+  printTable([row]);
+  console.log(`ratio (ours / ffmpeg speed): ${row.ratio.toFixed(2)}; integrated: ours ${agree.ours.toFixed(2)} LUFS, ffmpeg ${agree.ffmpeg} LUFS`);
+  console.log(`share of one core for live loudness at 48 kHz stereo: ${round(100 / oursX, 3)} % (file decoding included)`);
+  emitRow(row);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
