@@ -1,7 +1,7 @@
 /**
  * The EBU loudness test signals, synthesised from their published definitions (EBU Tech 3341
- * table 1, cases 1-5 and 15-23; EBU Tech 3342 table 1, cases 1-4) rather than read from the
- * EBU's files. Interleaved float samples, full scale 1.0.
+ * table 1, cases 1-6, 9, 10, 12, 13 and 15-23; EBU Tech 3342 table 1, cases 1-4) rather than read
+ * from the EBU's files. Interleaved float samples, full scale 1.0.
  */
 export interface Signal {
   rate: number;
@@ -9,7 +9,7 @@ export interface Signal {
   samples: Float32Array;
 }
 
-/** Stereo 1 kHz sine segments, [seconds, dBFS peak per channel], phase continuous across segments. */
+/** Stereo 1 kHz sine segments, [seconds, dBFS peak per channel (-Infinity: silence)], phase continuous across segments. */
 export function toneSegments(segments: [number, number][], rate = 48000, hz = 1000): Signal {
   const frames = segments.reduce((n, [s]) => n + Math.round(s * rate), 0);
   const samples = new Float32Array(frames * 2);

@@ -47,6 +47,41 @@ describe('loudness: EBU Tech 3341 and 3342 test signals, synthesised from their 
     });
   }
 
+  /** Short-term and momentary as a live meter shows them: read after every 100 ms of signal. */
+  const timeline = (sig: Signal) => {
+    const m = new LoudnessMeter({ rate: sig.rate, channels: sig.channels });
+    const step = sig.rate / 10;
+    const points: { t: number; momentary: number; shortTerm: number }[] = [];
+    for (let f = 0; f + step <= sig.samples.length / 2; f += step) {
+      m.push(sig.samples, step, f);
+      points.push({ t: (f + step) / sig.rate, momentary: m.momentaryLufs, shortTerm: m.shortTermLufs });
+    }
+    return points;
+  };
+  const SILENT = -Infinity;
+
+  it('Tech 3341 case 9: -20 dBFS 1.34 s and -30 dBFS 1.66 s, five times: short-term -23.0 ±0.1 from 3 s on', () => {
+    const sig = toneSegments(Array.from({ length: 5 }, () => [[1.34, -20], [1.66, -30]] as [number, number][]).flat());
+    const after3 = timeline(sig).filter((p) => p.t >= 3 - 1e-9);
+    assert.ok(after3.length > 100);
+    for (const p of after3) near(p.shortTerm, -23, 0.1, `S at ${p.t.toFixed(1)} s`);
+  });
+
+  it('Tech 3341 case 12: -20 dBFS 0.18 s and -30 dBFS 0.22 s, 25 times: momentary -23.0 ±0.1 from 1 s on', () => {
+    const sig = toneSegments(Array.from({ length: 25 }, () => [[0.18, -20], [0.22, -30]] as [number, number][]).flat());
+    const after1 = timeline(sig).filter((p) => p.t >= 1 - 1e-9);
+    assert.ok(after1.length > 80);
+    for (const p of after1) near(p.momentary, -23, 0.1, `M at ${p.t.toFixed(1)} s`);
+  });
+
+  it('Tech 3341 case 10 (file-based): a 3 s tone at -23 dBFS after i x 0.15 s of silence: max short-term -23.0 ±0.1 for each i', () => {
+    for (let i = 0; i < 20; i++) near(measure(toneSegments([[i * 0.15, SILENT], [3, -23], [1, SILENT]])).maxShortTermLufs, -23, 0.1, `segment ${i}`);
+  });
+
+  it('Tech 3341 case 13 (file-based): a 400 ms tone at -23 dBFS after i x 20 ms of silence: max momentary -23.0 ±0.1 for each i', () => {
+    for (let i = 0; i < 20; i++) near(measure(toneSegments([[i * 0.02, SILENT], [0.4, -23], [1, SILENT]])).maxMomentaryLufs, -23, 0.1, `segment ${i}`);
+  });
+
   it('Tech 3341 case 6: 5.0 channels, the surrounds weighted 1.41, integrated -23 LUFS ±0.1', () => {
     const rate = 48000;
     const levels = [-28, -28, -24, -30, -30]; // L R C Ls Rs

@@ -7,10 +7,16 @@ import { oversamplingFactor, TRUE_PEAK_GAIN_BOUND, TRUE_PEAK_HISTORY, truePeakOf
 export const INTEGRATED_RELATIVE_GATE_LU = -10;
 /** EBU Tech 3342 loudness range: the relative gate is 20 LU under. */
 export const RANGE_RELATIVE_GATE_LU = -20;
-/** Sub-blocks of 100 ms: 400 ms blocks with 75 % overlap, and the 3 s window, advance by one. */
-const SUB_BLOCKS_PER_SECOND = 10;
-const MOMENTARY_SUB_BLOCKS = 4;
-const SHORT_TERM_SUB_BLOCKS = 30;
+/**
+ * The windows slide in steps of 10 ms: momentary and short-term loudness (and their maxima) are
+ * fresh to 10 ms, so a file-based maximum finds a 400 ms event wherever it starts (EBU Tech 3341
+ * case 13). Every 10th step (100 ms) gives a gating block: 400 ms blocks with 75 % overlap for
+ * the integrated loudness, 3 s windows at 10 Hz for the loudness range.
+ */
+const STEPS_PER_SECOND = 100;
+const MOMENTARY_STEPS = 40;
+const SHORT_TERM_STEPS = 300;
+const STEPS_PER_GATING_BLOCK = 10;
 
 export interface LoudnessOptions {
   rate: number;
@@ -20,7 +26,7 @@ export interface LoudnessOptions {
 /**
  * EBU R128 / ITU-R BS.1770-4 loudness of one multichannel stream, fed interleaved float samples
  * (full scale = 1.0) in chunks of any size: K-weighting, momentary (400 ms) and short-term (3 s)
- * loudness every 100 ms, integrated loudness (absolute and relative gates), loudness range (Tech
+ * loudness every 10 ms, integrated loudness (absolute and relative gates), loudness range (Tech
  * 3342), true peak (Annex 2, 4x) and sample peak, all since construction or reset().
  *
  * The windows start filled with silence, as a meter switched on in a quiet room; the integrated
@@ -30,7 +36,7 @@ export interface LoudnessOptions {
 export class LoudnessMeter {
   readonly rate: number;
   readonly channels: number;
-  readonly subBlockFrames: number;
+  readonly stepFrames: number;
   private readonly weights: Float64Array;
   private readonly factor: 1 | 2 | 4;
   // K-weighting coefficients (stage 2's numerator is 1, -2, 1).
@@ -48,11 +54,11 @@ export class LoudnessMeter {
   private readonly sumSquares: Float64Array;
   private readonly samplePeaks: Float64Array;
   private readonly truePeaks: Float64Array;
-  private framesInSubBlock = 0;
-  /** The last SHORT_TERM_SUB_BLOCKS sub-blocks' weighted mean squares. */
-  private readonly ring = new Float64Array(SHORT_TERM_SUB_BLOCKS);
+  private framesInStep = 0;
+  /** The last SHORT_TERM_STEPS steps' weighted mean squares. */
+  private readonly ring = new Float64Array(SHORT_TERM_STEPS);
   private ringPos = 0;
-  private subBlocks = 0;
+  private steps = 0;
   private momentaryEnergy = 0;
   private shortTermEnergy = 0;
   private maxMomentaryEnergy = 0;
@@ -66,7 +72,7 @@ export class LoudnessMeter {
     if (!(opts.rate >= 8000 && opts.rate <= 768000)) throw new Error(`sample rate must be 8000-768000 Hz, got ${opts.rate}`);
     this.rate = opts.rate;
     this.channels = opts.channels;
-    this.subBlockFrames = Math.round(opts.rate / SUB_BLOCKS_PER_SECOND);
+    this.stepFrames = Math.round(opts.rate / STEPS_PER_SECOND);
     this.weights = channelWeights(opts.channels);
     this.factor = oversamplingFactor(opts.rate);
     const shelf = shelfStage(opts.rate);
@@ -79,7 +85,7 @@ export class LoudnessMeter {
     this.ha1 = hp.a1;
     this.ha2 = hp.a2;
     this.filterState = new Float64Array(opts.channels * 4);
-    this.lines = Array.from({ length: opts.channels }, () => new Float64Array(TRUE_PEAK_HISTORY + this.subBlockFrames));
+    this.lines = Array.from({ length: opts.channels }, () => new Float64Array(TRUE_PEAK_HISTORY + this.stepFrames));
     this.sumSquares = new Float64Array(opts.channels);
     this.samplePeaks = new Float64Array(opts.channels);
     this.truePeaks = new Float64Array(opts.channels);
@@ -92,10 +98,10 @@ export class LoudnessMeter {
     this.sumSquares.fill(0);
     this.samplePeaks.fill(0);
     this.truePeaks.fill(0);
-    this.framesInSubBlock = 0;
+    this.framesInStep = 0;
     this.ring.fill(0);
     this.ringPos = 0;
-    this.subBlocks = 0;
+    this.steps = 0;
     this.momentaryEnergy = this.shortTermEnergy = this.maxMomentaryEnergy = this.maxShortTermEnergy = 0;
     this.blocks.reset();
     this.shortTerms.reset();
@@ -105,12 +111,12 @@ export class LoudnessMeter {
   push(samples: Float32Array, frames = Math.floor(samples.length / this.channels), fromFrame = 0): void {
     let offset = fromFrame * this.channels;
     while (frames > 0) {
-      const n = Math.min(frames, this.subBlockFrames - this.framesInSubBlock);
+      const n = Math.min(frames, this.stepFrames - this.framesInStep);
       for (let c = 0; c < this.channels; c++) this.channelPiece(samples, offset + c, n, c);
       offset += n * this.channels;
       frames -= n;
-      this.framesInSubBlock += n;
-      if (this.framesInSubBlock === this.subBlockFrames) this.endSubBlock();
+      this.framesInStep += n;
+      if (this.framesInStep === this.stepFrames) this.endStep();
     }
   }
 
@@ -128,7 +134,7 @@ export class LoudnessMeter {
     this.push(out, frames);
   }
 
-  /** One channel's share of a piece that stays inside the current sub-block. */
+  /** One channel's share of a piece that stays inside the current step. */
   private channelPiece(samples: Float32Array, first: number, frames: number, c: number): void {
     const ch = this.channels;
     const line = this.lines[c]!;
@@ -178,37 +184,41 @@ export class LoudnessMeter {
     line.copyWithin(0, frames, frames + H);
   }
 
-  private endSubBlock(): void {
+  private endStep(): void {
     let energy = 0;
     for (let c = 0; c < this.channels; c++) energy += this.weights[c]! * this.sumSquares[c]!;
-    energy /= this.subBlockFrames;
+    energy /= this.stepFrames;
     this.sumSquares.fill(0);
-    this.framesInSubBlock = 0;
+    this.framesInStep = 0;
     const ring = this.ring;
     ring[this.ringPos] = energy;
-    this.ringPos = (this.ringPos + 1) % SHORT_TERM_SUB_BLOCKS;
-    this.subBlocks++;
+    this.ringPos = (this.ringPos + 1) % SHORT_TERM_STEPS;
+    this.steps++;
+    // Summed afresh every step (340 additions per 10 ms): no running sum to drift.
     let m = 0;
     let s = 0;
-    for (let i = 1; i <= SHORT_TERM_SUB_BLOCKS; i++) {
-      const e = ring[(this.ringPos - i + SHORT_TERM_SUB_BLOCKS) % SHORT_TERM_SUB_BLOCKS]!;
-      if (i <= MOMENTARY_SUB_BLOCKS) m += e;
+    for (let i = 1, pos = this.ringPos - 1; i <= SHORT_TERM_STEPS; i++, pos--) {
+      if (pos < 0) pos += SHORT_TERM_STEPS;
+      const e = ring[pos]!;
+      if (i <= MOMENTARY_STEPS) m += e;
       s += e;
     }
-    this.momentaryEnergy = m / MOMENTARY_SUB_BLOCKS;
-    this.shortTermEnergy = s / SHORT_TERM_SUB_BLOCKS;
+    this.momentaryEnergy = m / MOMENTARY_STEPS;
+    this.shortTermEnergy = s / SHORT_TERM_STEPS;
     if (this.momentaryEnergy > this.maxMomentaryEnergy) this.maxMomentaryEnergy = this.momentaryEnergy;
     if (this.shortTermEnergy > this.maxShortTermEnergy) this.maxShortTermEnergy = this.shortTermEnergy;
-    if (this.subBlocks >= MOMENTARY_SUB_BLOCKS) this.blocks.add(this.momentaryEnergy);
-    if (this.subBlocks >= SHORT_TERM_SUB_BLOCKS) this.shortTerms.add(this.shortTermEnergy);
+    if (this.steps % STEPS_PER_GATING_BLOCK === 0) {
+      if (this.steps >= MOMENTARY_STEPS) this.blocks.add(this.momentaryEnergy);
+      if (this.steps >= SHORT_TERM_STEPS) this.shortTerms.add(this.shortTermEnergy);
+    }
   }
 
-  /** Momentary loudness (400 ms) at the last 100 ms step, LUFS (-Infinity for silence). */
+  /** Momentary loudness (400 ms) at the last 10 ms step, LUFS (-Infinity for silence). */
   get momentaryLufs(): number {
     return energyToLufs(this.momentaryEnergy);
   }
 
-  /** Short-term loudness (3 s) at the last 100 ms step, LUFS. */
+  /** Short-term loudness (3 s) at the last 10 ms step, LUFS. */
   get shortTermLufs(): number {
     return energyToLufs(this.shortTermEnergy);
   }
@@ -241,9 +251,9 @@ export class LoudnessMeter {
     return toDb(Math.max(...this.samplePeaks));
   }
 
-  /** Seconds metered since construction or reset (whole 100 ms steps). */
+  /** Seconds metered since construction or reset (whole 10 ms steps). */
   get seconds(): number {
-    return this.subBlocks / SUB_BLOCKS_PER_SECOND;
+    return this.steps / STEPS_PER_SECOND;
   }
 }
 
