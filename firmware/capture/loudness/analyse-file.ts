@@ -35,7 +35,7 @@ const READ_BLOCK = 1 << 20;
 export async function analyseFile(file: string): Promise<FileLoudness> {
   const magic = await readMagic(file);
   if (magic === 'fLaC') return measureStream(file, decodeFlac(file));
-  if (magic === 'RIFF' || magic === 'RF64' || magic === 'RIFX') return measureStream(file, { stream: createReadStream(file, { highWaterMark: READ_BLOCK }), done: Promise.resolve() });
+  if (magic === 'RIFF' || magic === 'RF64' || magic === 'RIFX') return measureStream(file, { stream: createReadStream(file, { highWaterMark: READ_BLOCK }), done: Promise.resolve(), piped: false });
   throw new AudioFileError(magic.length < 4 ? 'empty or too short to be audio' : 'neither a WAV nor a FLAC file');
 }
 
@@ -63,6 +63,8 @@ interface Source {
   stream: Readable;
   /** Settles when the producer is finished: rejects when it failed (the decoder's exit status). */
   done: Promise<void>;
+  /** A decoder's output, whose WAV header may not know the data size. */
+  piped: boolean;
 }
 
 function decodeFlac(file: string): Source {
@@ -77,7 +79,7 @@ function decodeFlac(file: string): Source {
       else reject(new AudioFileError(`FLAC decoding failed: ${flacReason(stderr) ?? `flac exited with ${code ?? signal}`}`));
     });
   });
-  return { stream: child.stdout, done };
+  return { stream: child.stdout, done, piped: true };
 }
 
 /** The line of flac's complaint that says what is wrong, without its own file name prefix. */
@@ -89,10 +91,13 @@ function flacReason(stderr: string): string | undefined {
 
 async function measureStream(file: string, source: Source): Promise<FileLoudness> {
   let meter: LoudnessMeter | undefined;
-  const wav = new WavDecoder((samples, frames, f) => {
-    meter ??= new LoudnessMeter({ rate: f.rate, channels: f.channels });
-    meter.push(samples, frames);
-  });
+  const wav = new WavDecoder(
+    (samples, frames, f) => {
+      meter ??= new LoudnessMeter({ rate: f.rate, channels: f.channels });
+      meter.push(samples, frames);
+    },
+    { piped: source.piped },
+  );
   const failed = source.done.then(
     () => undefined,
     (err: unknown) => err,
@@ -102,7 +107,8 @@ async function measureStream(file: string, source: Source): Promise<FileLoudness
   } catch (err) {
     source.stream.destroy();
     if (err instanceof WavError) throw new AudioFileError(err.message);
-    const producerError = await Promise.race([failed, new Promise((r) => setTimeout(r, 100, undefined))]);
+    // The producer ends once its output is closed; its own error says more than the broken pipe.
+    const producerError = await failed;
     if (producerError) throw producerError;
     throw new AudioFileError((err as Error).message);
   }

@@ -33,7 +33,11 @@ export class WavDecoder {
   private leftover: Buffer = Buffer.alloc(0);
   private out = new Float32Array(0);
 
-  constructor(private readonly onSamples: (samples: Float32Array, frames: number, format: WavFormat) => void) {}
+  /** `piped`: the WAV comes from a decoder's standard output, where a data size of 0 means "unknown, until the end". */
+  constructor(
+    private readonly onSamples: (samples: Float32Array, frames: number, format: WavFormat) => void,
+    private readonly opts: { piped?: boolean } = {},
+  ) {}
 
   push(chunk: Buffer): void {
     if (!this.inData) {
@@ -77,7 +81,7 @@ export class WavDecoder {
       const size = h.readUInt32LE(pos + 4);
       if (id === 'data') {
         if (!this.format) throw new WavError('the WAV data chunk comes before its fmt chunk');
-        this.dataLeft = size === UNKNOWN_SIZE || size === 0 ? Infinity : size;
+        this.dataLeft = size === UNKNOWN_SIZE || (size === 0 && this.opts.piped) ? Infinity : size;
         return pos + 8;
       }
       const next = pos + 8 + size + (size & 1);
