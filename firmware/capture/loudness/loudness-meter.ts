@@ -1,7 +1,7 @@
 import { FULL_SCALE, type SampleFormat } from '../meter.js';
 import { energyToLufs, GatedHistogram } from './gating.js';
 import { channelWeights, highpassStage, shelfStage } from './k-weighting.js';
-import { oversamplingFactor, TRUE_PEAK_GAIN_BOUND, TRUE_PEAK_HISTORY, truePeakOf } from './true-peak.js';
+import { oversamplingFactor, TRUE_PEAK_HISTORY, truePeakOf } from './true-peak.js';
 
 /** BS.1770 integrated loudness: blocks 10 LU under the absolute-gated mean are left out. */
 export const INTEGRATED_RELATIVE_GATE_LU = -10;
@@ -171,16 +171,7 @@ export class LoudnessMeter {
     st[k + 3] = t2;
     this.sumSquares[c]! += sum;
 
-    // The history counts too: an interpolated peak can sit between the last chunk and this one.
-    let bound = peak;
-    for (let i = 0; i < H; i++) {
-      const a = Math.abs(line[i]!);
-      if (a > bound) bound = a;
-    }
-    if (bound * TRUE_PEAK_GAIN_BOUND > this.truePeaks[c]!) {
-      const tp = truePeakOf(line, frames, this.factor);
-      if (tp > this.truePeaks[c]!) this.truePeaks[c] = tp;
-    }
+    this.truePeaks[c] = truePeakOf(line, frames, this.factor, this.truePeaks[c]);
     line.copyWithin(0, frames, frames + H);
   }
 
