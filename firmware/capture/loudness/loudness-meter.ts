@@ -31,7 +31,8 @@ export interface LoudnessOptions {
  *
  * The windows start filled with silence, as a meter switched on in a quiet room; the integrated
  * loudness and the loudness range take only complete 400 ms and 3 s windows. Every buffer is
- * made in the constructor: push() allocates nothing.
+ * made in the constructor (pushPcm's conversion buffer on its first call, or a larger period):
+ * the per-sample loops allocate nothing.
  */
 export class LoudnessMeter {
   readonly rate: number;
