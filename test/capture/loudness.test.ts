@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LoudnessMeter } from '../../firmware/capture/loudness/loudness-meter.js';
 import { highpassStage, shelfStage } from '../../firmware/capture/loudness/k-weighting.js';
+import { phaseOutputs, TRUE_PEAK_HISTORY, truePeakOf } from '../../firmware/capture/loudness/true-peak.js';
 import { analyseFile } from '../../firmware/capture/loudness/analyse-file.js';
 import { TECH_3341_LOUDNESS, TECH_3341_TRUE_PEAK_SINES, TECH_3342, toneSegments, toWav, truePeakBurst, truePeakSine, type Signal } from './ebu-signals.js';
 
@@ -104,6 +105,24 @@ describe('loudness: EBU Tech 3341 and 3342 test signals, synthesised from their 
       near(measure(toneSegments(c.levels.map((l) => [20, l]))).loudnessRangeLu, c.lra, 1, 'LRA');
     });
   }
+
+  it("the true-peak filter's mirrored-pair shortcut gives what the Annex 2 table gives, phase by phase", () => {
+    let seed = 3;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff - 0.5) * 2;
+    for (let trial = 0; trial < 200; trial++) {
+      const frames = 1 + (trial % 40);
+      const line = Float64Array.from({ length: TRUE_PEAK_HISTORY + frames }, rnd);
+      let direct = 0;
+      for (let n = TRUE_PEAK_HISTORY; n < line.length; n++) for (const y of phaseOutputs(line, n)) direct = Math.max(direct, Math.abs(y));
+      near(truePeakOf(line, frames, 4), direct, 1e-12, `4x, trial ${trial}`);
+      let twoX = 0;
+      for (let n = TRUE_PEAK_HISTORY; n < line.length; n++) {
+        const y = phaseOutputs(line, n);
+        twoX = Math.max(twoX, Math.abs(y[0]!), Math.abs(y[2]!));
+      }
+      near(truePeakOf(line, frames, 2), twoX, 1e-12, `2x, trial ${trial}`);
+    }
+  });
 
   for (const c of TECH_3341_TRUE_PEAK_SINES) {
     it(`Tech 3341 case ${c.case}: fs/${c.divisor} at ${c.amplitude} FFS, phase ${c.phase} degrees: ${c.dbtp} dBTP +0.2/-0.4`, () => {
