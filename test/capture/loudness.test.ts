@@ -148,6 +148,26 @@ describe('loudness: EBU Tech 3341 and 3342 test signals, synthesised from their 
     }
   });
 
+  it('integer PCM as a capture delivers it (S16, S32, aligned or not) measures as the float samples do', () => {
+    const sig = toneSegments([[4, -23]]);
+    const reference = measure(sig);
+    for (const [format, bytes, fs] of [['S16_LE', 2, 32768], ['S32_LE', 4, 2 ** 31]] as const) {
+      for (const misalign of [0, 1]) {
+        const raw = Buffer.alloc(misalign + sig.samples.length * bytes);
+        for (let i = 0; i < sig.samples.length; i++) {
+          const v = Math.round(sig.samples[i]! * fs);
+          if (bytes === 2) raw.writeInt16LE(v, misalign + 2 * i);
+          else raw.writeInt32LE(Math.min(fs - 1, v), misalign + 4 * i);
+        }
+        const m = new LoudnessMeter({ rate: 48000, channels: 2 });
+        const period = 960 * 2 * bytes;
+        for (let o = misalign; o < raw.length; o += period) m.pushPcm(raw.subarray(o, o + period), 960, format);
+        near(m.integratedLufs, reference.integratedLufs, 0.001, `${format} misaligned by ${misalign}: integrated`);
+        near(m.truePeakDbtp, reference.truePeakDbtp, 0.001, `${format} misaligned by ${misalign}: true peak`);
+      }
+    }
+  });
+
   it('reset() starts the measurement again: integrated, range and peaks forget what came before', () => {
     const m = measure(toneSegments([[10, -10]]));
     m.reset();

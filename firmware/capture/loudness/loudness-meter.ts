@@ -128,10 +128,15 @@ export class LoudnessMeter {
     const count = frames * this.channels;
     if (this.convert.length < count) this.convert = new Float32Array(count);
     const out = this.convert;
-    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     const scale = 1 / FULL_SCALE[format];
-    if (width === 2) for (let i = 0; i < count; i++) out[i] = view.getInt16(2 * i, true) * scale;
-    else for (let i = 0; i < count; i++) out[i] = view.getInt32(4 * i, true) * scale;
+    if (data.byteOffset % width === 0) {
+      const v = width === 2 ? new Int16Array(data.buffer, data.byteOffset, count) : new Int32Array(data.buffer, data.byteOffset, count);
+      for (let i = 0; i < count; i++) out[i] = v[i]! * scale;
+    } else {
+      const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+      if (width === 2) for (let i = 0; i < count; i++) out[i] = view.getInt16(2 * i, true) * scale;
+      else for (let i = 0; i < count; i++) out[i] = view.getInt32(4 * i, true) * scale;
+    }
     this.push(out, frames);
   }
 

@@ -147,7 +147,10 @@ function decodeSamples(b: Buffer, count: number, f: WavFormat, out: Float32Array
       for (let i = 0; i < count; i++) out[i] = (b[i]! - 128) / 128;
       break;
     case 16:
-      for (let i = 0, j = 0; i < count; i++, j += 2) out[i] = ((b[j]! | (b[j + 1]! << 8)) << 16 >> 16) / 32768;
+      if (b.byteOffset % 2 === 0) {
+        const v = new Int16Array(b.buffer, b.byteOffset, count); // little-endian hosts only, as Node's targets
+        for (let i = 0; i < count; i++) out[i] = v[i]! / 32768;
+      } else for (let i = 0, j = 0; i < count; i++, j += 2) out[i] = ((b[j]! | (b[j + 1]! << 8)) << 16 >> 16) / 32768;
       break;
     case 24:
       for (let i = 0, j = 0; i < count; i++, j += 3) out[i] = ((b[j]! | (b[j + 1]! << 8) | (b[j + 2]! << 16)) << 8 >> 8) / 8388608;
