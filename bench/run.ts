@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { printTable, type BenchRow } from './stats.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const ALL = ['startup', 'roundtrip', 'outbox', 'meter', 'wear', 'fleet', 'memory'];
+const ALL = ['startup', 'roundtrip', 'outbox', 'meter', 'loudness', 'wear', 'fleet', 'memory'];
 const only = process.env.BENCH_ONLY?.split(',') ?? ALL;
 const quick = process.env.BENCH_QUICK === '1';
 const quickEnv: Record<string, string> = quick ? { BENCH_MEMORY_S: '60', BENCH_FLEET_STEPS: '5,10', BENCH_WEAR_S: '20' } : {};

@@ -70,9 +70,12 @@ if (command === undefined || command === 'run') {
 } else if (command === 'console') {
   const { attachConsole } = await import('./console/attach.js');
   process.exitCode = await attachConsole(process.argv.slice(3));
+} else if (command === 'loudness') {
+  const { loudnessCommand } = await import('./capture/loudness/cli.js');
+  process.exitCode = await loudnessCommand(process.argv.slice(3));
 } else if (command === '--help' || command === 'help') {
-  process.stdout.write('usage: roombox [run]\n       roombox console <device> [--baud N]\n');
+  process.stdout.write('usage: roombox [run]\n       roombox console <device> [--baud N]\n       roombox loudness [--json] FILE...\n');
 } else {
-  process.stderr.write(`roombox: unknown command '${command}' (usage: roombox [run] | roombox console <device> [--baud N])\n`);
+  process.stderr.write(`roombox: unknown command '${command}' (usage: roombox [run] | roombox console <device> [--baud N] | roombox loudness [--json] FILE...)\n`);
   process.exit(EXIT_CONFIG);
 }

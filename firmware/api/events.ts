@@ -73,6 +73,11 @@ export const EVENTS = {
   }),
   input_absent: spec({ target: 'input', summary: 'the capture device is gone (or absent at start)' }),
   alarm_silence: spec({ target: 'input', summary: 'every channel under the silence threshold for the hold time', detail: Type.Object({ threshold_dbfs: Type.Number(), hold_s: Type.Number() }) }),
+  alarm_quiet: spec({
+    target: 'input',
+    summary: 'short-term loudness under ROOMBOX_QUIET_LUFS for ROOMBOX_SILENCE_S',
+    detail: Type.Object({ threshold_lufs: Type.Optional(Type.Number()), hold_s: Type.Number(), short_term_lufs: Type.Optional(Type.Number()) }),
+  }),
   alarm_clip: spec({ target: 'input', summary: 'samples at full scale', detail: Type.Object({ clipped: Type.Optional(Type.Array(Type.Integer())) }) }),
   alarm_cleared: spec({ target: 'input', summary: 'the alarm is over', detail: Type.Object({ alarm: OneOf(ALARMS) }) }),
 } as const satisfies Record<string, EventSpec>;
@@ -108,7 +113,7 @@ export const Event = Type.Union(
 /** Alarm events repeated per zone or input for Home Assistant's `event` entities: the event type HA shows. */
 export const ALARM_EVENTS = {
   zone: { amp_fault: 'amp_fault', amp_fault_cleared: 'amp_fault_cleared' },
-  input: { alarm_silence: 'silence', alarm_clip: 'clip', input_absent: 'absent', alarm_cleared: 'cleared' },
+  input: { alarm_silence: 'silence', alarm_quiet: 'quiet', alarm_clip: 'clip', input_absent: 'absent', alarm_cleared: 'cleared' },
 } as const satisfies { zone: Partial<Record<EventType, string>>; input: Partial<Record<EventType, string>> };
 
 export const AlarmEvent = Type.Object({

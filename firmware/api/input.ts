@@ -1,7 +1,7 @@
 import { Nullable, OneOf, Timestamp, Type, type Static } from './schema.js';
 
-export const ALARMS = ['silence', 'clip', 'absent'] as const;
-export const Alarm = Nullable(OneOf(ALARMS), 'the most urgent alarm (absent, clip, silence) or null');
+export const ALARMS = ['silence', 'quiet', 'clip', 'absent'] as const;
+export const Alarm = Nullable(OneOf(ALARMS), 'the most urgent alarm (absent, clip, silence, quiet) or null');
 export type Alarm = Static<typeof Alarm>;
 
 export const InputState = Type.Object({
@@ -24,6 +24,11 @@ export const Levels = Type.Object({
   peak_dbfs: perChannel('peak per channel, dBFS (-120 is the floor)'),
   rms_dbfs: perChannel('RMS per channel, dBFS'),
   clipped: Type.Array(Type.Integer(), { description: 'full-scale samples per channel' }),
+  momentary_lufs: Type.Number({ description: 'momentary loudness (400 ms, all channels), LUFS, floored at -120' }),
+  short_term_lufs: Type.Number({ description: 'short-term loudness (3 s), LUFS, floored at -120' }),
+  integrated_lufs: Nullable(Type.Number(), 'gated integrated loudness since the capture (re)opened, LUFS; null until a block passes the gates'),
+  lra_lu: Type.Number({ description: 'loudness range (EBU Tech 3342) since the capture (re)opened, LU' }),
+  true_peak_dbtp: Type.Number({ description: 'highest true peak of any channel since the capture (re)opened, dBTP' }),
 });
 export type Levels = Static<typeof Levels>;
 

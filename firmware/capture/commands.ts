@@ -29,6 +29,7 @@ export function registerCaptureCommands(ctx: BoxContext, capture: InputSet): voi
           `${d.name}: ${d.present ? 'present' : 'absent'}, ${d.capturing ? 'capturing' : 'not capturing'}, alarm ${d.alarm ?? 'none'}`,
           `  device: ${d.pcm ?? '-'} (card ${d.card ?? '-'}, device ${d.device ?? '-'}), ${d.format} ${d.rate} Hz, ${d.channels} ch`,
           `  peak dBFS: ${d.levels ? d.levels.peak_dbfs.join(' ') : '-'}  rms dBFS: ${d.levels ? d.levels.rms_dbfs.join(' ') : '-'}  clipped: ${d.levels ? d.levels.clipped.join(' ') : '-'}`,
+          `  loudness: momentary ${lufs(d.levels?.momentary_lufs)}, short-term ${lufs(d.levels?.short_term_lufs)}, integrated ${lufs(d.levels?.integrated_lufs)}, range ${d.levels ? `${d.levels.lra_lu.toFixed(1)} LU` : '-'}, true peak ${d.levels ? `${d.levels.true_peak_dbtp.toFixed(1)} dBTP` : '-'}`,
           `  overruns ${d.overruns}, failures ${d.failures}${d.last_error ? `, last error: ${d.last_error}` : ''}`,
         ];
         return { text: lines.join('\n'), data: d };
@@ -38,4 +39,8 @@ export function registerCaptureCommands(ctx: BoxContext, capture: InputSet): voi
       return { text: text || 'no inputs', data: all };
     },
   });
+}
+
+function lufs(v: number | null | undefined): string {
+  return v === undefined || v === null ? '-' : `${v.toFixed(1)} LUFS`;
 }

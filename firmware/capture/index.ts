@@ -59,6 +59,7 @@ export class CaptureExtension implements Extension {
         levelsHz: ctx.config.levelsHz,
         silenceDbfs: ctx.config.silenceDbfs,
         silenceS: ctx.config.silenceS,
+        quietLufs: ctx.config.quietLufs,
         onState: (s) => ctx.retained.set(ctx.topics.inputState(p.name), s),
         onLevels: (r) => this.publishLevels(p.name, r),
       });

@@ -5,6 +5,8 @@ import type { EventBus } from '../core/bus.js';
 import type { Logger } from '../core/logger.js';
 import { AlarmTracker, type InputAlarm } from './alarms.js';
 import type { ResolvedInput } from './match.js';
+import { loudnessFields, type LoudnessFields } from './loudness/levels-fields.js';
+import { LoudnessMeter } from './loudness/loudness-meter.js';
 import { Meter, type MeterWindow } from './meter.js';
 import type { CaptureSource, SourceFactory } from './source.js';
 
@@ -22,6 +24,8 @@ export interface InputOptions {
   levelsHz: number;
   silenceDbfs: number;
   silenceS: number;
+  /** ROOMBOX_QUIET_LUFS; undefined: no quiet alarm. */
+  quietLufs?: number;
   /** Called with each new state (retained publish). */
   onState(state: InputState): void;
   /** Called with each level report (QoS 0 publish). */
@@ -40,6 +44,8 @@ const ALARM_WINDOW_HZ = 10;
 export class CaptureInput {
   readonly name: string;
   private readonly meter: Meter;
+  /** EBU R128 loudness; integrated, range and true peak count from the capture's last (re)open. */
+  readonly loudness: LoudnessMeter;
   private readonly alarms: AlarmTracker;
   private source?: CaptureSource;
   private retryTimer?: TimerHandle;
@@ -57,8 +63,10 @@ export class CaptureInput {
     this.st = { present: false, capturing: false, card: null, device: null, rate: p.rate, channels: p.channels, format: p.format, alarm: null, pcm: null };
     const hz = opts.levelsHz > 0 ? opts.levelsHz : ALARM_WINDOW_HZ;
     this.meter = new Meter({ channels: p.channels, format: p.format, windowFrames: Math.max(1, Math.round(p.rate / hz)), onWindow: (w) => this.onWindow(w) });
+    this.loudness = new LoudnessMeter({ rate: p.rate, channels: p.channels });
     this.alarms = new AlarmTracker({
       silenceDbfs: opts.silenceDbfs,
+      quietLufs: opts.quietLufs,
       silenceMs: opts.silenceS * 1000,
       clipHoldMs: CLIP_HOLD_MS,
       clock: opts.clock,
@@ -120,6 +128,7 @@ export class CaptureInput {
   private openSource(): void {
     if (!this.where || this.stopped) return;
     this.meter.reset();
+    this.loudness.reset();
     const pcm = this.where.pcm;
     let source: CaptureSource | undefined;
     try {
@@ -130,6 +139,8 @@ export class CaptureInput {
             this.st.capturing = true;
             this.publishState();
           }
+          // Loudness first: a window the meter completes reports loudness up to its end.
+          this.loudness.pushPcm(data, frames, this.opts.profile.format);
           this.meter.push(data, frames);
         },
         overrun: () => {
@@ -177,9 +188,10 @@ export class CaptureInput {
       peak_dbfs: w.peakDbfs.map(round1),
       rms_dbfs: w.rmsDbfs.map(round1),
       clipped: w.clipped,
+      ...loudnessFields(this.loudness),
     };
     this.lastLevels = report;
-    this.alarms.window(w);
+    this.alarms.window(w, this.loudness.shortTermLufs);
     if (this.opts.levelsHz > 0) this.opts.onLevels(report);
   }
 
@@ -187,6 +199,8 @@ export class CaptureInput {
     this.st.alarm = next;
     if (next === 'silence') {
       this.opts.bus.emit('box.event', { type: 'alarm_silence', input: this.name, detail: { threshold_dbfs: this.opts.silenceDbfs, hold_s: this.opts.silenceS } });
+    } else if (next === 'quiet') {
+      this.opts.bus.emit('box.event', { type: 'alarm_quiet', input: this.name, detail: { threshold_lufs: this.opts.quietLufs, hold_s: this.opts.silenceS, short_term_lufs: this.lastLevels?.short_term_lufs } });
     } else if (next === 'clip') {
       this.opts.bus.emit('box.event', { type: 'alarm_clip', input: this.name, detail: { clipped: this.lastLevels?.clipped } });
     } else if (next === null && previous !== null) {
@@ -195,6 +209,7 @@ export class CaptureInput {
     this.opts.log.info({ input: this.name, alarm: next, previous }, 'input alarm changed');
     this.publishState();
   }
+
 
   private publishState(): void {
     this.opts.onState(this.state);

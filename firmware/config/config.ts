@@ -29,6 +29,8 @@ export interface Config {
   ampIdleS: number;
   silenceDbfs: number;
   silenceS: number;
+  /** ROOMBOX_QUIET_LUFS: the quiet alarm's short-term loudness threshold; undefined turns it off. */
+  quietLufs?: number;
   outboxMax: number;
   /** GPIO backend; auto picks cdev when /dev/gpiochip* exists. */
   gpio: 'auto' | 'cdev' | 'sysfs';

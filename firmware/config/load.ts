@@ -159,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { stdinIsTTY?: boolean;
     ampIdleS: get('ROOMBOX_AMP_IDLE_S', 600),
     silenceDbfs: get('ROOMBOX_SILENCE_DBFS', -60),
     silenceS: get('ROOMBOX_SILENCE_S', 10),
+    quietLufs: get<number | undefined>('ROOMBOX_QUIET_LUFS', undefined),
     outboxMax: get('ROOMBOX_OUTBOX_MAX', 100000),
     gpio: get('ROOMBOX_GPIO', 'auto'),
     procRoot: get<string | undefined>('ROOMBOX_PROC_ROOT', undefined),

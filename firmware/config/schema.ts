@@ -51,6 +51,7 @@ export const VARS: readonly VarSpec[] = [
   { name: 'ROOMBOX_AMP_IDLE_S', schema: num(0, 86400), allowed: 'seconds, 0-86400', default: '600', meaning: 'auto mode: standby after this long without playback' },
   { name: 'ROOMBOX_SILENCE_DBFS', schema: num(-120, 0), allowed: 'dBFS, -120 to 0', default: '-60', meaning: 'silence alarm threshold' },
   { name: 'ROOMBOX_SILENCE_S', schema: num(0.1, 86400), allowed: 'seconds, 0.1-86400', default: '10', meaning: 'silence alarm hold time' },
+  { name: 'ROOMBOX_QUIET_LUFS', schema: num(-120, 0), allowed: 'LUFS, -120 to 0', default: 'unset: no quiet alarm', meaning: 'quiet alarm: short-term loudness under this for ROOMBOX_SILENCE_S' },
   { name: 'ROOMBOX_OUTBOX_MAX', schema: int(10, 10_000_000), allowed: 'a whole number 10-10000000', default: '100000', meaning: 'messages kept while the broker is away' },
   { name: 'ROOMBOX_GPIO', schema: oneOf('auto', 'cdev', 'sysfs'), allowed: 'auto, cdev or sysfs', default: 'auto', meaning: 'GPIO backend: cdev (the kernel GPIO character device), sysfs (/sys/class/gpio through onoff), auto (cdev when /dev/gpiochip* exists, else sysfs)' },
   { name: 'ROOMBOX_PROC_ROOT', schema: path, allowed: 'a directory path', default: '/', meaning: 'root under which proc/asound is read' },

@@ -58,4 +58,36 @@ describe('input alarms', { timeout: 60_000 }, () => {
     assert.equal(t.alarm, null, 'silence is measured again from the return');
     assert.deepEqual(changes.map((c) => c[0]), ['silence', 'absent', null]);
   });
+
+  it('raises quiet when short-term loudness stays under ROOMBOX_QUIET_LUFS for the hold time, below silence', () => {
+    const clock = new ManualClock();
+    const changes: [InputAlarm, InputAlarm][] = [];
+    const t = new AlarmTracker({ silenceDbfs: -60, silenceMs: 10_000, quietLufs: -40, clipHoldMs: 2000, clock, onChange: (n, p) => changes.push([n, p]) });
+    const feed = (ms: number, rms: number, shortTerm: number) => {
+      for (let i = 0; i < ms / 100; i++) {
+        clock.advance(100);
+        t.window(win([rms, rms]), shortTerm);
+      }
+    };
+    feed(9_900, -45, -42);
+    feed(200, -45, -30); // loud enough for a moment: the hold restarts
+    feed(9_900, -45, -42);
+    assert.equal(t.alarm, null);
+    feed(200, -45, -42);
+    assert.equal(t.alarm, 'quiet');
+    feed(10_100, -90, -85); // silence too now: silence is the more urgent
+    assert.equal(t.alarm, 'silence');
+    feed(100, -20, -20);
+    assert.equal(t.alarm, null);
+    assert.deepEqual(changes, [['quiet', null], ['silence', 'quiet'], [null, 'silence']]);
+  });
+
+  it('never raises quiet without a threshold', () => {
+    const { t, feed } = setup();
+    for (let i = 0; i < 200; i++) {
+      feed(100, win([-45, -45]));
+      t.window(win([-45, -45]), -100);
+    }
+    assert.equal(t.alarm, null);
+  });
 });

@@ -55,7 +55,7 @@ describe('capture box on the sim board', { timeout: 300_000 }, () => {
       const levels = await seen(levelsAre(-6, -9), 10_000, 'levels at -6.0 peak and -9.0 rms');
       assert.equal(levels.retain, false);
       const body = JSON.parse(levels.payload);
-      assert.deepEqual(Object.keys(body).sort(), ['clipped', 'peak_dbfs', 'rms_dbfs', 'ts']);
+      assert.deepEqual(Object.keys(body).sort(), ['clipped', 'integrated_lufs', 'lra_lu', 'momentary_lufs', 'peak_dbfs', 'rms_dbfs', 'short_term_lufs', 'true_peak_dbtp', 'ts']);
       assert.deepEqual(body.clipped, [0, 0]);
       assert.match(body.ts, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 

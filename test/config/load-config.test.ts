@@ -42,6 +42,7 @@ describe('configuration from the environment', { timeout: 60_000 }, () => {
     assert.equal(config.ampIdleS, 600);
     assert.equal(config.silenceDbfs, -60);
     assert.equal(config.silenceS, 10);
+    assert.equal(config.quietLufs, undefined, 'no quiet alarm unless asked for');
     assert.equal(config.outboxMax, 100000);
     assert.equal(config.procRoot, undefined);
     assert.equal(config.logLevel, 'info');
@@ -84,6 +85,7 @@ describe('configuration from the environment', { timeout: 60_000 }, () => {
         ROOMBOX_AMP_IDLE_S: '30',
         ROOMBOX_SILENCE_DBFS: '-50.5',
         ROOMBOX_SILENCE_S: '3',
+        ROOMBOX_QUIET_LUFS: '-36.5',
         ROOMBOX_OUTBOX_MAX: '500',
         ROOMBOX_PROC_ROOT: '/tmp/fake',
         ROOMBOX_LOG_LEVEL: 'debug',
@@ -113,6 +115,7 @@ describe('configuration from the environment', { timeout: 60_000 }, () => {
     assert.equal(config.ampIdleS, 30);
     assert.equal(config.silenceDbfs, -50.5);
     assert.equal(config.silenceS, 3);
+    assert.equal(config.quietLufs, -36.5);
     assert.equal(config.outboxMax, 500);
     assert.equal(config.procRoot, '/tmp/fake');
     assert.equal(config.logLevel, 'debug');
@@ -149,6 +152,7 @@ describe('configuration from the environment', { timeout: 60_000 }, () => {
     ['ROOMBOX_AMP_IDLE_S', 'ten'],
     ['ROOMBOX_SILENCE_DBFS', '5'],
     ['ROOMBOX_SILENCE_S', '0'],
+    ['ROOMBOX_QUIET_LUFS', '3'],
     ['ROOMBOX_OUTBOX_MAX', '1.5'],
     ['ROOMBOX_LOG_LEVEL', 'loud'],
     ['ROOMBOX_GPIO', 'gpiod'],
