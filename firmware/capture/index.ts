@@ -18,6 +18,13 @@ export const PEAK_PERIOD_MS = 1000;
 /** libuv pool threads the rest of the box may want at once (fs, dns, sqlite3) besides captures. */
 export const POOL_RESERVE = 4;
 
+declare module '../core/bus.js' {
+  interface BusEvents {
+    /** Every level report, whether or not the broker is there (the web page meters from it). */
+    'input.levels': { input: string; report: LevelsReport };
+  }
+}
+
 export function createCaptureExtensions(ctx: BoxContext): Extension[] {
   if (ctx.profile.inputs.length === 0) return [];
   return [new CaptureExtension(ctx)];
@@ -99,6 +106,7 @@ export class CaptureExtension implements Extension {
   private publishLevels(input: string, r: LevelsReport): void {
     const { link, topics, clock } = this.ctx;
     if (link.connected) link.publish(topics.inputLevels(input), JSON.stringify(r), { qos: 0, retain: false }).catch(() => {});
+    this.ctx.bus.emit('input.levels', { input, report: r });
     const now = clock.now();
     let p = this.peaks.get(input);
     if (!p) {
