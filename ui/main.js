@@ -3,6 +3,8 @@ import { acknowledgeClip, apply, createStore } from './store.js';
 import { BoxView, DashboardView, html, LoginView } from './views.js';
 
 const root = document.getElementById('app');
+// Preact renders next to what is there: the static 'Loading…' goes first.
+root.replaceChildren();
 const store = createStore();
 const ui = { readOnly: true, dragging: {}, consoleOut: {}, login: null, hint: null, route: location.hash };
 let socket;
