@@ -11,7 +11,7 @@ export function createStore() {
 export function boxOf(store, id) {
   let b = store.boxes.get(id);
   if (!b) {
-    b = { id, status: undefined, statusAt: 0, info: null, telemetry: null, zones: {}, inputs: {}, levels: {}, hold: {}, clip: {}, events: [], errors: [], expireAfterS: undefined };
+    b = { id, v: 0, status: undefined, statusAt: 0, info: null, telemetry: null, zones: {}, inputs: {}, levels: {}, hold: {}, clip: {}, events: [], errors: [], expireAfterS: undefined };
     store.boxes.set(id, b);
   }
   return b;
@@ -36,6 +36,8 @@ export function apply(store, m, now) {
   const rest = levels.slice(1);
   if (rest.length === 0) return false;
   const b = boxOf(store, id);
+  // Every change bumps the box's version: a view of a box redraws only when it moved.
+  b.v++;
   switch (rest[0]) {
     case 'status':
       if (b.status !== payload) b.statusAt = now;
@@ -100,6 +102,7 @@ function applyLevels(b, input, report, now) {
 
 export function acknowledgeClip(b, input) {
   b.clip[input] = [];
+  b.v++;
 }
 
 /** Alarms first: what needs a person, across zones, inputs and the link. */

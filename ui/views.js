@@ -1,4 +1,4 @@
-import { h } from '/vendor/preact.mjs';
+import { Component, h } from '/vendor/preact.mjs';
 import htm from '/vendor/htm.mjs';
 import { alarmsOf, expired } from './store.js';
 
@@ -148,7 +148,17 @@ export function BoxView({ b, ui, act, now }) {
   </div>`;
 }
 
-function Tile({ b, act, now }) {
+/** A tile redraws only when its box changed or greyed out: a fleet of 500 stays within a frame. */
+class Tile extends Component {
+  shouldComponentUpdate(next) {
+    return next.v !== this.props.v || next.grey !== this.props.grey;
+  }
+  render(props) {
+    return TileBody(props);
+  }
+}
+
+function TileBody({ b, act, now }) {
   const alarms = alarmsOf(b).filter((a) => a !== 'offline');
   return html`<li class=${`tile ${b.status === 'online' ? 'online' : 'offline'}${expired(b, now) ? ' expired' : ''}${alarms.length ? ' alarmed' : ''}`}>
     <a href=${`#/box/${encodeURIComponent(b.id)}`} onClick=${(e) => { e.preventDefault(); act.open(b.id); }}>
@@ -167,6 +177,6 @@ export function DashboardView({ store, act, now }) {
   const online = boxes.filter((b) => b.status === 'online').length;
   return html`<section aria-label="Boxes">
     <p>${boxes.length} boxes, ${online} online</p>
-    <ul class="tiles">${boxes.map((b) => html`<${Tile} key=${b.id} b=${b} act=${act} now=${now} />`)}</ul>
+    <ul class="tiles">${boxes.map((b) => html`<${Tile} key=${b.id} b=${b} v=${b.v} grey=${expired(b, now)} act=${act} now=${now} />`)}</ul>
   </section>`;
 }
