@@ -1,6 +1,6 @@
 import { render } from '/vendor/preact.mjs';
 import { acknowledgeClip, apply, createStore } from './store.js';
-import { BoxView, DashboardView, html, LoginView } from './views.js';
+import { BoxView, DashboardView, drawMiniMeters, html, LoginView } from './views.js';
 
 const root = document.getElementById('app');
 // Preact renders next to what is there: the static 'Loading…' goes first.
@@ -9,6 +9,8 @@ const store = createStore();
 const ui = { readOnly: true, dragging: {}, consoleOut: {}, login: null, hint: null, route: location.hash };
 let socket;
 let frame = 0;
+/** What the last full draw showed: the dashboard skips the tree when only meters moved. */
+let drawn = { sv: -1, second: -1, hash: '', connected: false };
 let requestSeq = 0;
 
 /** Many messages, one render: drawing happens at most once per animation frame. */
@@ -32,7 +34,7 @@ const act = {
     schedule();
   },
   ackClip(id, input) {
-    acknowledgeClip(store.boxes.get(id), input);
+    acknowledgeClip(store, store.boxes.get(id), input);
     schedule();
   },
   run(id, line) {
@@ -65,6 +67,12 @@ function draw() {
   ui.readOnly = store.readOnly;
   const m = /^#\/box\/(.+)$/.exec(location.hash);
   const boxId = store.hello.kind === 'box' ? store.hello.id : m && decodeURIComponent(m[1]);
+  const second = Math.floor(now / 1000);
+  if (!boxId && drawn.sv === store.sv && drawn.second === second && drawn.hash === location.hash && drawn.connected === store.connected) {
+    drawMiniMeters();
+    return;
+  }
+  drawn = { sv: store.sv, second, hash: location.hash, connected: store.connected };
   const box = boxId ? store.boxes.get(boxId) : undefined;
   const title = store.hello.kind === 'box' ? `roombox ${store.hello.id}` : box ? `${box.id} · roombox dashboard` : 'roombox dashboard';
   document.title = title;
@@ -79,6 +87,7 @@ function draw() {
       ${box ? html`<${BoxView} b=${box} ui=${ui} act=${act} now=${now} />` : boxId ? html`<p>No box '${boxId}' yet.</p>` : html`<${DashboardView} store=${store} act=${act} now=${now} />`}`,
     root,
   );
+  drawMiniMeters();
 }
 
 async function login(password) {

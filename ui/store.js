@@ -5,7 +5,8 @@ export const HOLD_MS = 2000;
 const MAX_EVENTS = 30;
 
 export function createStore() {
-  return { hello: null, readOnly: true, boxes: new Map(), responses: new Map(), notice: null, connected: false };
+  // sv moves with every change but level reports: the dashboard redraws its tiles only then.
+  return { hello: null, readOnly: true, boxes: new Map(), responses: new Map(), notice: null, connected: false, sv: 0 };
 }
 
 export function boxOf(store, id) {
@@ -23,10 +24,12 @@ export function apply(store, m, now) {
   if (topic === '$web/hello') {
     store.hello = payload;
     store.readOnly = payload.read_only === true;
+    store.sv++;
     return true;
   }
   if (topic === '$web/error') {
     store.notice = payload.error;
+    store.sv++;
     return true;
   }
   const prefix = store.hello ? `${store.hello.prefix}/` : '';
@@ -36,8 +39,17 @@ export function apply(store, m, now) {
   const rest = levels.slice(1);
   if (rest.length === 0) return false;
   const b = boxOf(store, id);
-  // Every change bumps the box's version: a view of a box redraws only when it moved.
+  if (rest[0] === 'input' && rest[2] === 'levels') {
+    // Meter values are drawn in place; only a newly latched clip changes what a tile says.
+    if (applyLevels(b, rest[1], payload, now)) {
+      b.v++;
+      store.sv++;
+    }
+    return true;
+  }
+  // Every other change bumps the box's version: a view of a box redraws only when it moved.
   b.v++;
+  store.sv++;
   switch (rest[0]) {
     case 'status':
       if (b.status !== payload) b.statusAt = now;
@@ -76,10 +88,6 @@ export function apply(store, m, now) {
         b.inputs[rest[1]] = payload;
         return true;
       }
-      if (rest[2] === 'levels') {
-        applyLevels(b, rest[1], payload, now);
-        return true;
-      }
       return false;
     default:
       return false;
@@ -95,14 +103,17 @@ function applyLevels(b, input, report, now) {
   });
   // The clip light latches until someone acknowledges it.
   const clip = (b.clip[input] ??= []);
+  let latched = false;
   report.clipped.forEach((n, c) => {
-    if (n > 0) clip[c] = true;
+    if (n > 0 && !clip[c]) latched = clip[c] = true;
   });
+  return latched;
 }
 
-export function acknowledgeClip(b, input) {
+export function acknowledgeClip(store, b, input) {
   b.clip[input] = [];
   b.v++;
+  store.sv++;
 }
 
 /** Alarms first: what needs a person, across zones, inputs and the link. */

@@ -166,8 +166,52 @@ function TileBody({ b, act, now }) {
     </a>
     ${alarms.length > 0 && html`<ul class="tile-alarms">${alarms.map((a) => html`<li>${a}</li>`)}</ul>`}
     <div class="tile-zones">${Object.entries(b.zones).map(([n, z]) => html`<span class=${z.power === 'on' ? 'pw on' : 'pw'}>${n} ${z.power}</span>`)}</div>
-    ${Object.entries(b.levels).map(([n, lv]) => html`<div class="mini" aria-hidden="true" title=${n}>${lv.peak_dbfs.map((db) => html`<div class="bar"><div class="peak" style=${{ width: pct(db) }}></div></div>`)}</div>`)}
+    ${Object.entries(b.levels).map(([n, lv]) => html`<${MiniMeter} key=${n} b=${b} input=${n} channels=${lv.peak_dbfs.length} />`)}
   </li>`;
+}
+
+/**
+ * A tile's bars, one per channel. Drawn once; their widths are then set in place, and only for
+ * tiles on screen (drawMiniMeters), so 500 boxes of level reports cost the page a few dozen
+ * style writes per frame rather than a redraw of every tile.
+ */
+const onScreen = new Set();
+const watcher = typeof IntersectionObserver === 'function' ? new IntersectionObserver((entries) => {
+  for (const e of entries) {
+    const mini = e.target.__mini;
+    if (!mini) continue;
+    if (e.isIntersecting) {
+      onScreen.add(mini);
+      mini.draw();
+    } else onScreen.delete(mini);
+  }
+}) : undefined;
+
+class MiniMeter extends Component {
+  shouldComponentUpdate(next) {
+    return next.channels !== this.props.channels;
+  }
+  componentDidMount() {
+    this.el.__mini = this;
+    watcher?.observe(this.el);
+  }
+  componentWillUnmount() {
+    if (this.el) watcher?.unobserve(this.el);
+    onScreen.delete(this);
+  }
+  draw() {
+    const lv = this.props.b.levels[this.props.input];
+    if (!lv || !this.el) return;
+    const bars = this.el.children;
+    for (let c = 0; c < bars.length; c++) bars[c].firstChild.style.width = pct(lv.peak_dbfs[c] ?? METER_MIN);
+  }
+  render({ input, channels }) {
+    return html`<div class="mini" aria-hidden="true" title=${input} ref=${(el) => (this.el = el ?? this.el)}>${Array.from({ length: channels }, () => html`<div class="bar"><div class="peak"></div></div>`)}</div>`;
+  }
+}
+
+export function drawMiniMeters() {
+  for (const m of onScreen) m.draw();
 }
 
 export function DashboardView({ store, act, now }) {

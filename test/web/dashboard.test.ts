@@ -81,6 +81,8 @@ describe('roombox dashboard with fleet-sim boxes', { timeout: 300_000 }, () => {
       await page.goto(url);
       await page.getByLabel('Password').fill(PASSWORD);
       await page.getByRole('button', { name: 'Log in' }).click();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
       await page.getByRole('link', { name: 'sim-001 online' }).click();
       await waitForMeters(page, 'stage', { min: -21, max: -19 });
       await page.getByRole('slider', { name: 'kitchen volume' }).fill('44');
@@ -89,6 +91,7 @@ describe('roombox dashboard with fleet-sim boxes', { timeout: 300_000 }, () => {
       if (SHOTS) await page.screenshot({ path: join(SHOTS, 'dashboard-box.png'), fullPage: true });
       await page.getByRole('link', { name: 'All boxes' }).click();
       await page.getByRole('link', { name: 'sim-002 online' }).waitFor({ timeout: 5000 });
+      assert.deepEqual(errors, [], 'no script error in the page');
     } finally {
       await page.close();
     }
