@@ -1,5 +1,5 @@
 import { render } from '/vendor/preact.mjs';
-import { acknowledgeClip, apply, createStore } from './store.js';
+import { acknowledgeClip, apply, createStore, expiredCount } from './store.js';
 import { BoxView, DashboardView, drawMiniMeters, html, LoginView } from './views.js';
 
 const root = document.getElementById('app');
@@ -10,7 +10,7 @@ const ui = { readOnly: true, dragging: {}, consoleOut: {}, login: null, hint: nu
 let socket;
 let frame = 0;
 /** What the last full draw showed: the dashboard skips the tree when only meters moved. */
-let drawn = { sv: -1, second: -1, hash: '', connected: false };
+let drawn = { sv: -1, grey: -1, hash: '', connected: false };
 let requestSeq = 0;
 
 /** Many messages, one render: drawing happens at most once per animation frame. */
@@ -67,12 +67,12 @@ function draw() {
   ui.readOnly = store.readOnly;
   const m = /^#\/box\/(.+)$/.exec(location.hash);
   const boxId = store.hello.kind === 'box' ? store.hello.id : m && decodeURIComponent(m[1]);
-  const second = Math.floor(now / 1000);
-  if (!boxId && drawn.sv === store.sv && drawn.second === second && drawn.hash === location.hash && drawn.connected === store.connected) {
+  const grey = boxId ? -1 : expiredCount(store, now);
+  if (!boxId && drawn.sv === store.sv && drawn.grey === grey && drawn.hash === location.hash && drawn.connected === store.connected) {
     drawMiniMeters();
     return;
   }
-  drawn = { sv: store.sv, second, hash: location.hash, connected: store.connected };
+  drawn = { sv: store.sv, grey, hash: location.hash, connected: store.connected };
   const box = boxId ? store.boxes.get(boxId) : undefined;
   const title = store.hello.kind === 'box' ? `roombox ${store.hello.id}` : box ? `${box.id} · roombox dashboard` : 'roombox dashboard';
   document.title = title;

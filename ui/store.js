@@ -3,6 +3,7 @@
 
 export const HOLD_MS = 2000;
 const MAX_EVENTS = 30;
+const TILE_TOPICS = new Set(['status', 'info', 'zone', 'input', '$dashboard']);
 
 export function createStore() {
   // sv moves with every change but level reports: the dashboard redraws its tiles only then.
@@ -47,9 +48,12 @@ export function apply(store, m, now) {
     }
     return true;
   }
-  // Every other change bumps the box's version: a view of a box redraws only when it moved.
-  b.v++;
-  store.sv++;
+  // What a tile shows (status, zones, inputs, alarms) bumps the box's version: a tile redraws
+  // only when it moved. Telemetry and events show only in the box view, which always redraws.
+  if (TILE_TOPICS.has(rest[0])) {
+    b.v++;
+    store.sv++;
+  }
   switch (rest[0]) {
     case 'status':
       if (b.status !== payload) b.statusAt = now;
@@ -127,6 +131,13 @@ export function alarmsOf(b) {
   }
   for (const [name, c] of Object.entries(b.clip)) if (c.some(Boolean)) out.push(`${name}: clipped`);
   return out;
+}
+
+/** How many boxes are greyed out now: the dashboard redraws when that changes. */
+export function expiredCount(store, now) {
+  let n = 0;
+  for (const b of store.boxes.values()) if (expired(b, now)) n++;
+  return n;
 }
 
 export function expired(b, now) {
