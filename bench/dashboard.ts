@@ -65,9 +65,14 @@ try {
         if (e.duration > 50) (w as unknown as { __loaf: unknown[] }).__loaf.push({ d: Math.round(e.duration), block: Math.round(e.blockingDuration), render: Math.round(e.startTime + e.duration - e.renderStart), layout: Math.round(e.startTime + e.duration - e.styleAndLayoutStart), scripts: e.scripts.map((s) => `${s.invoker}:${Math.round(s.duration)}`) });
       }
     }).observe({ type: 'long-animation-frame', buffered: false });
-    // Headless Chromium draws a frame only when something changed, so frames are counted as the
-    // page's DOM updates (the UI renders at most once per animation frame).
-    addEventListener('DOMContentLoaded', () => new MutationObserver(() => w.__frames++).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true }));
+    // The page's draws: the UI draws once per animation frame it asked for (headless Chromium
+    // makes frames only on request, so a counting loop of our own would not run).
+    const raf = window.requestAnimationFrame.bind(window);
+    window.requestAnimationFrame = (cb) =>
+      raf((t) => {
+        w.__frames++;
+        cb(t);
+      });
   });
   await page.goto(`http://127.0.0.1:${port}/`);
   await page.waitForFunction((n) => document.querySelectorAll('.tile').length >= n, BOXES, { timeout: 120_000 });
@@ -86,7 +91,7 @@ try {
   if (process.env.BENCH_DASHBOARD_DEBUG) console.error(JSON.stringify(await page.evaluate(() => (window as unknown as { __loaf: unknown[] }).__loaf)));
   rows.push(
     { name: `dashboard server with ${BOXES} fleet-sim boxes, one page (${SECONDS} s)`, ours: `${round(server.cpuPct, 1)} % of a core, ${round(server.rssMb, 1)} MB RSS`, reference: '-', ratio: 1, target: 'record', met: true },
-    { name: `dashboard page, ${BOXES} boxes: long tasks over 50 ms in ${SECONDS} s`, ours: `${long.length}${long.length ? ` (longest ${round(Math.max(...long), 0)} ms)` : ''}`, reference: `${round(fps, 1)} page updates/s`, ratio: 1, target: 'none', met: long.length === 0 },
+    { name: `dashboard page, ${BOXES} boxes: long tasks over 50 ms in ${SECONDS} s`, ours: `${long.length}${long.length ? ` (longest ${round(Math.max(...long), 0)} ms)` : ''}`, reference: `${round(fps, 1)} draws/s`, ratio: 1, target: 'none', met: long.length === 0 },
   );
 } finally {
   await close();

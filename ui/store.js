@@ -39,6 +39,11 @@ export function apply(store, m, now) {
   const id = levels[0];
   const rest = levels.slice(1);
   if (rest.length === 0) return false;
+  if (rest[0] === 'status' && payload === null) {
+    store.boxes.delete(id);
+    store.sv++;
+    return true;
+  }
   const b = boxOf(store, id);
   if (rest[0] === 'input' && rest[2] === 'levels') {
     // Meter values are drawn in place; only a newly latched clip changes what a tile says.

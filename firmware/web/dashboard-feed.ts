@@ -68,7 +68,13 @@ export class DashboardFeed implements Feed {
   private received(topic: string, raw: Buffer): void {
     if (topic.startsWith(`${this.haPrefix}/device/`)) return this.discovery(topic, raw);
     if (raw.length === 0) {
+      // A retained topic cleared: a box whose status is cleared has left the fleet.
       this.kept.delete(topic);
+      if (topic.endsWith('/status')) {
+        const base = topic.slice(0, -'status'.length);
+        for (const t of this.kept.keys()) if (t.startsWith(base)) this.kept.delete(t);
+        this.emit({ topic, payload: null });
+      }
       return;
     }
     const m: WireMessage = { topic, payload: parsePayload(raw.toString('utf8')) };

@@ -59,7 +59,11 @@ describe('roombox dashboard with fleet-sim boxes', { timeout: 300_000 }, () => {
       await page.getByRole('button', { name: 'Log in' }).click();
       for (const id of ['sim-001', 'sim-002', 'solo-001']) await page.getByRole('link', { name: `${id} online` }).waitFor({ timeout: 20_000 });
       assert.equal(await page.locator('.tile').count(), 3);
-      await page.waitForFunction(() => [...document.querySelectorAll('.tile .mini .peak')].length >= 6, undefined, { timeout: 10_000 });
+      // Every channel's bar shows the sim tone (-20 dBFS: two thirds of the -60..0 dB scale).
+      await page.waitForFunction(() => {
+        const bars = [...document.querySelectorAll<HTMLElement>('.tile .mini .peak')];
+        return bars.length === 6 && bars.every((b) => Math.abs(parseFloat(b.style.width) - 66.7) < 2);
+      }, undefined, { timeout: 10_000 });
       if (SHOTS) {
         mkdirSync(SHOTS, { recursive: true });
         await page.screenshot({ path: join(SHOTS, 'dashboard.png') });
@@ -70,6 +74,10 @@ describe('roombox dashboard with fleet-sim boxes', { timeout: 300_000 }, () => {
       // The sim board's longest expire_after (the peak sensor's) is 10 s.
       await page.locator('.tile.expired', { hasText: 'solo-001' }).waitFor({ timeout: 30_000 });
       assert.equal(await page.locator('.tile.expired').count(), 1);
+      // A box taken out of service (its retained status cleared) leaves the dashboard.
+      await probe.publish('roombox/solo-001/status', '', true);
+      await page.locator('.tile', { hasText: 'solo-001' }).waitFor({ state: 'detached', timeout: 10_000 });
+      assert.equal(await page.locator('.tile').count(), 2);
     } finally {
       await page.close();
     }
