@@ -1,13 +1,31 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/box-process.js';
 import { freePort } from '../helpers/ports.js';
 
 describe('the box takes its web socket from systemd (LISTEN_FDS)', { timeout: 120_000 }, () => {
+  it('roombox-http.socket listens on port 80 for roombox.service, and systemd accepts both units', () => {
+    const units = join(ROOT, 'rootfs-overlay', 'etc', 'systemd', 'system');
+    const socket = readFileSync(join(units, 'roombox-http.socket'), 'utf8');
+    assert.match(socket, /^ListenStream=80$/m);
+    assert.match(socket, /^Service=roombox\.service$/m);
+    assert.match(readFileSync(join(units, 'roombox.service'), 'utf8'), /^Sockets=roombox-http\.socket$/m);
+    const dir = mkdtempSync(join(tmpdir(), 'roombox-units-'));
+    try {
+      writeFileSync(join(dir, 'roombox.service'), readFileSync(join(units, 'roombox.service'), 'utf8').replace('/usr/bin/node', process.execPath));
+      copyFileSync(join(units, 'roombox-http.socket'), join(dir, 'roombox-http.socket'));
+      const r = spawnSync('systemd-analyze', ['verify', '--man=no', join(dir, 'roombox.service'), join(dir, 'roombox-http.socket')], { encoding: 'utf8' });
+      const problems = (r.stderr + r.stdout).split('\n').filter((l) => l.includes('roombox') && !/is not a directory|Failed to resolve unit specifiers/.test(l));
+      assert.deepEqual(problems, []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('under systemd-socket-activate the page answers on the passed socket, even with ROOMBOX_HTTP=off', async () => {
     const port = await freePort();
     const data = mkdtempSync(join(tmpdir(), 'roombox-sockact-'));
