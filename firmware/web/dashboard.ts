@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import mqtt from 'mqtt';
 import { ConfigError, EXIT_CONFIG } from '../config/config.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, maskUrl } from '../config/load.js';
 import { createLogger } from '../core/logger.js';
 import { DashboardFeed } from './dashboard-feed.js';
 import { systemdSocketFd } from './listen.js';
@@ -27,16 +27,22 @@ export async function runDashboard(env: NodeJS.ProcessEnv = process.env): Promis
   }
   const { logger: log } = createLogger(config.logLevel);
   const m = config.mqtt;
-  const client = await mqtt.connectAsync(m.url!, {
-    protocolVersion: m.version,
-    clientId: `roombox-dashboard-${Math.random().toString(36).slice(2, 10)}`,
-    username: m.username,
-    password: m.password,
-    ca: m.caFile ? readFileSync(m.caFile) : undefined,
-    cert: m.certFile ? readFileSync(m.certFile) : undefined,
-    key: m.keyFile ? readFileSync(m.keyFile) : undefined,
-    reconnectPeriod: 2000,
-  });
+  const client = await mqtt
+    .connectAsync(m.url!, {
+      protocolVersion: m.version,
+      clientId: `roombox-dashboard-${Math.random().toString(36).slice(2, 10)}`,
+      username: m.username,
+      password: m.password,
+      ca: m.caFile ? readFileSync(m.caFile) : undefined,
+      cert: m.certFile ? readFileSync(m.certFile) : undefined,
+      key: m.keyFile ? readFileSync(m.keyFile) : undefined,
+      reconnectPeriod: 2000,
+    })
+    .catch((err: Error) => {
+      process.stderr.write(`roombox dashboard: cannot connect to ${maskUrl(m.url!)}: ${err.message}\n`);
+      return undefined;
+    });
+  if (!client) return 1;
   client.on('error', (err) => log.warn({ err: err.message }, 'broker error'));
   const feed = new DashboardFeed(client, config.topicPrefix, config.haPrefix);
   await feed.start();
