@@ -98,7 +98,7 @@ function Input({ b, name, st, ui, act }) {
       html`<${ChannelMeter} key=${c} label=${`${name} channel ${c + 1}`} peak=${lv ? lv.peak_dbfs[c] : METER_MIN} rms=${lv ? lv.rms_dbfs[c] : METER_MIN} hold=${hold[c]?.db} clip=${clip[c]} />`)}
     <div class="row">
       <span class=${latched ? 'clip-light lit' : 'clip-light'} role="status" aria-label=${`${name} clip`}>${latched ? 'CLIPPED' : 'no clip'}</span>
-      <button type="button" disabled=${ui.readOnly || !latched} onClick=${() => act.ackClip(b.id, name)}>Acknowledge clip</button>
+      <button type="button" aria-label=${`Acknowledge clip on ${name}`} disabled=${ui.readOnly || !latched} onClick=${() => act.ackClip(b.id, name)}>Acknowledge clip</button>
     </div>
   </section>`;
 }
