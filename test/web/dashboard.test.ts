@@ -74,6 +74,7 @@ describe('roombox dashboard with fleet-sim boxes', { timeout: 300_000 }, () => {
       // The sim board's longest expire_after (the peak sensor's) is 10 s.
       await page.locator('.tile.expired', { hasText: 'solo-001' }).waitFor({ timeout: 30_000 });
       assert.equal(await page.locator('.tile.expired').count(), 1);
+      if (SHOTS) await page.screenshot({ path: join(SHOTS, 'dashboard-offline.png'), clip: { x: 0, y: 0, width: 700, height: 220 } });
       // A box taken out of service (its retained status cleared) leaves the dashboard.
       await probe.publish('roombox/solo-001/status', '', true);
       await page.locator('.tile', { hasText: 'solo-001' }).waitFor({ state: 'detached', timeout: 10_000 });
