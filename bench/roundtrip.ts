@@ -122,7 +122,7 @@ export function qos0Rows(ours: number[], bareQos0: number[]): BenchRow[] {
 export function spawnBox(url: string, id: string, dataDir: string, env: Record<string, string> = {}) {
   return spawn(process.execPath, [...unitNodeFlags(), join(ROOT, 'dist', 'firmware', 'main.js')], {
     cwd: ROOT,
-    env: { ...process.env, ROOMBOX_MQTT_URL: url, ROOMBOX_ID: id, ROOMBOX_DATA_DIR: dataDir, ROOMBOX_CONSOLE: 'off', ROOMBOX_LOG_LEVEL: 'warn', ROOMBOX_ZONE_LIVING_MAX_VOLUME: '100', ...env },
+    env: { ...process.env, ROOMBOX_MQTT_URL: url, ROOMBOX_ID: id, ROOMBOX_DATA_DIR: dataDir, ROOMBOX_CONSOLE: 'off', ROOMBOX_HTTP: 'off', ROOMBOX_LOG_LEVEL: 'warn', ROOMBOX_ZONE_LIVING_MAX_VOLUME: '100', ...env },
     stdio: 'ignore',
   });
 }

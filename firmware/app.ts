@@ -30,6 +30,7 @@ import { createSimExtensions } from './sim/extension.js';
 import { createSimProcTree } from './sim/sim-board.js';
 import { Store } from './store/store.js';
 import { VERSION } from './version.js';
+import { createWebExtensions } from './web/box-web.js';
 
 export interface AppOptions {
   config: Config;
@@ -145,6 +146,7 @@ export class App {
       { name: 'mqtt-connect', start: () => link.start(), stop() {} },
       // features: console
       ...createDiagnosticsExtensions(this.ctx),
+      ...createWebExtensions(this.ctx),
       new SystemdNotify(process.env, bus, clock, log, () => `online as ${topics.base}`),
       {
         name: 'started-event',

@@ -64,18 +64,37 @@ async function run(): Promise<void> {
   }
 }
 
+const USAGE = [
+  'usage: roombox [run]                        the box',
+  '       roombox console <device> [--baud N]  a serial console on a laptop',
+  '       roombox passwd                       the line for ROOMBOX_HTTP_PASSWORD_FILE (password on stdin)',
+  '       roombox dashboard                    one page for every box on ROOMBOX_MQTT_URL',
+  '       roombox fleet-sim [--count N]        N simulated boxes on ROOMBOX_MQTT_URL',
+  '       roombox loudness [--json] FILE...    EBU R128 loudness of WAV and FLAC files',
+].join('\n');
+
 const [command] = process.argv.slice(2);
 if (command === undefined || command === 'run') {
   void run();
 } else if (command === 'console') {
   const { attachConsole } = await import('./console/attach.js');
   process.exitCode = await attachConsole(process.argv.slice(3));
+} else if (command === 'passwd') {
+  const { passwd } = await import('./web/passwd.js');
+  process.exitCode = await passwd();
+} else if (command === 'dashboard') {
+  const { runDashboard } = await import('./web/dashboard.js');
+  process.exitCode = await runDashboard();
+  setImmediate(() => process.exit());
+} else if (command === 'fleet-sim') {
+  const { runFleetSim } = await import('./sim/fleet-sim.js');
+  process.exitCode = await runFleetSim(process.argv.slice(3));
 } else if (command === 'loudness') {
   const { loudnessCommand } = await import('./capture/loudness/cli.js');
   process.exitCode = await loudnessCommand(process.argv.slice(3));
 } else if (command === '--help' || command === 'help') {
-  process.stdout.write('usage: roombox [run]\n       roombox console <device> [--baud N]\n       roombox loudness [--json] FILE...\n');
+  process.stdout.write(`${USAGE}\n`);
 } else {
-  process.stderr.write(`roombox: unknown command '${command}' (usage: roombox [run] | roombox console <device> [--baud N] | roombox loudness [--json] FILE...)\n`);
+  process.stderr.write(`roombox: unknown command '${command}'\n${USAGE}\n`);
   process.exit(EXIT_CONFIG);
 }

@@ -110,6 +110,7 @@ export class CaptureExtension implements Extension {
   private publishLevels(input: string, r: LevelsReport): void {
     const { link, topics, clock } = this.ctx;
     if (link.connected) link.publish(topics.inputLevels(input), JSON.stringify(r), { qos: 0, retain: false }).catch(() => {});
+    this.ctx.bus.emit('input.levels', { input, report: r });
     const now = clock.now();
     let p = this.peaks.get(input);
     if (!p) {

@@ -36,6 +36,10 @@ export interface Config {
   gpio: 'auto' | 'cdev' | 'sysfs';
   /** Explicit proc root; undefined means '/' except on the sim board (own temporary tree). */
   procRoot?: string;
+  /** The web page: undefined when ROOMBOX_HTTP=off. */
+  http?: { host: string; port: number };
+  /** The stored scrypt line of `roombox passwd`; undefined: the page is read-only. */
+  httpPasswordHash?: string;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   /** Keyed by lower-case zone name. */
   zones: Readonly<Record<string, ZoneEnv>>;

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { BOX_ID_RE, VARS, ZONE_NAME_RE, ZONE_VARS, type JsonSchema, type ZoneVarField } from './schema.js';
 import { ConfigError, type Config, type ZoneEnv } from './config.js';
+import { isPasswordHash } from './password-hash.js';
 
 // No coercion: ajv's would take ' 5', '1e3' and '0x50' for numbers. The text is read strictly
 // here (textValue), and the schema then checks the value it gave.
@@ -126,6 +127,17 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { stdinIsTTY?: boolean;
       problems.push(`${name}='${printable(file)}' is invalid: expected a readable PEM file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   }
+  const http = parseHttp(values.get('ROOMBOX_HTTP') as string | undefined, problems);
+  let httpPasswordHash: string | undefined;
+  const httpPasswordFile = values.get('ROOMBOX_HTTP_PASSWORD_FILE') as string | undefined;
+  if (httpPasswordFile !== undefined) {
+    try {
+      httpPasswordHash = readFileSync(httpPasswordFile, 'utf8').trim();
+      if (!isPasswordHash(httpPasswordHash)) problems.push(`ROOMBOX_HTTP_PASSWORD_FILE='${printable(httpPasswordFile)}' is invalid: expected the line printed by 'roombox passwd'`);
+    } catch (err) {
+      problems.push(`ROOMBOX_HTTP_PASSWORD_FILE='${printable(httpPasswordFile)}' is invalid: expected a readable file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
   if (values.has('ROOMBOX_MQTT_CERT_FILE') !== values.has('ROOMBOX_MQTT_KEY_FILE')) {
     problems.push('ROOMBOX_MQTT_CERT_FILE is invalid: a client certificate needs ROOMBOX_MQTT_KEY_FILE too (set both or neither)');
   }
@@ -163,6 +175,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { stdinIsTTY?: boolean;
     outboxMax: get('ROOMBOX_OUTBOX_MAX', 100000),
     gpio: get('ROOMBOX_GPIO', 'auto'),
     procRoot: get<string | undefined>('ROOMBOX_PROC_ROOT', undefined),
+    http,
+    httpPasswordHash,
     logLevel: get('ROOMBOX_LOG_LEVEL', 'info'),
     zones,
   };
@@ -178,7 +192,21 @@ export function redactedConfig(config: Config): Record<string, unknown> {
       url: config.mqtt.url === undefined ? undefined : maskUrl(config.mqtt.url),
       password: config.mqtt.password === undefined ? undefined : '***',
     },
+    httpPasswordHash: config.httpPasswordHash === undefined ? undefined : '***',
   };
+}
+
+/** ROOMBOX_HTTP: off, port, or host:port (IPv6 in brackets); default 127.0.0.1:8080. */
+function parseHttp(raw: string | undefined, problems: string[]): Config['http'] {
+  if (raw === 'off') return undefined;
+  if (raw === undefined) return { host: '127.0.0.1', port: 8080 };
+  const m = /^(?:\[?([^\]]*?)\]?:)?(\d+)$/.exec(raw);
+  const port = Number(m?.[2]);
+  if (!m || !(port >= 1 && port <= 65535)) {
+    problems.push(`ROOMBOX_HTTP='${printable(raw)}' is invalid: expected off, a port 1-65535, or host:port`);
+    return undefined;
+  }
+  return { host: m[1] || '127.0.0.1', port };
 }
 
 function printable(s: string): string {

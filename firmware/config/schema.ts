@@ -55,6 +55,8 @@ export const VARS: readonly VarSpec[] = [
   { name: 'ROOMBOX_OUTBOX_MAX', schema: int(10, 10_000_000), allowed: 'a whole number 10-10000000', default: '100000', meaning: 'messages kept while the broker is away' },
   { name: 'ROOMBOX_GPIO', schema: oneOf('auto', 'cdev', 'sysfs'), allowed: 'auto, cdev or sysfs', default: 'auto', meaning: 'GPIO backend: cdev (the kernel GPIO character device), sysfs (/sys/class/gpio through onoff), auto (cdev when /dev/gpiochip* exists, else sysfs)' },
   { name: 'ROOMBOX_PROC_ROOT', schema: path, allowed: 'a directory path', default: '/', meaning: 'root under which proc/asound is read' },
+  { name: 'ROOMBOX_HTTP', schema: str(/^(off|([A-Za-z0-9.-]+:|\[[0-9A-Fa-f:]+\]:)?\d{1,5})$/), allowed: 'off, a port, or host:port', default: '127.0.0.1:8080', meaning: "the box's web page (under systemd, a socket passed in LISTEN_FDS is used instead)" },
+  { name: 'ROOMBOX_HTTP_PASSWORD_FILE', schema: path, allowed: "a readable file holding one line from 'roombox passwd'", default: 'unset: the page is read-only', meaning: 'salted scrypt hash of the web page password' },
   { name: 'ROOMBOX_LOG_LEVEL', schema: oneOf('trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'), allowed: 'trace, debug, info, warn, error, fatal or silent', default: 'info', meaning: 'log level (JSON lines on stdout)' },
 ];
 

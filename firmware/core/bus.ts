@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { BoxEventInput } from '../api/events.js';
+import type { Levels } from '../api/input.js';
 
 export type { BoxEventInput };
 
@@ -10,6 +11,8 @@ export interface BusEvents {
   /** The MQTT link came up; retained state and discovery are republished. */
   'mqtt.connected': { reconnects: number };
   'mqtt.disconnected': { reason: string };
+  /** Every level report, whether or not the broker is there (the web page meters from it). */
+  'input.levels': { input: string; report: Levels };
 }
 
 type Listener<T> = (payload: T) => void;

@@ -32,16 +32,20 @@ export class LogRing {
   }
 }
 
-/** JSON lines on stdout; every line also lands in the ring. Secrets never reach a log call. */
+/**
+ * JSON lines on stdout (journald, pipes); on a terminal the same lines are shown readable.
+ * Every line also lands in the ring as JSON. Secrets never reach a log call.
+ */
 export function createLogger(
   level: LevelWithSilent,
   ring: LogRing = new LogRing(),
-  out: { write(chunk: string): unknown } = process.stdout,
+  out: { write(chunk: string): unknown; isTTY?: boolean } = process.stdout,
 ): { logger: Logger; ring: LogRing } {
+  const readable = out.isTTY === true;
   const stream = {
     write(chunk: string) {
       ring.push(chunk.trimEnd());
-      out.write(chunk);
+      out.write(readable ? readableLine(chunk) : chunk);
     },
   };
   const logger = pino(
@@ -54,4 +58,20 @@ export function createLogger(
     stream,
   );
   return { logger, ring };
+}
+
+/** `12:00:01 WARN  message key=value` for a person at a terminal. */
+export function readableLine(jsonLine: string): string {
+  let rec: Record<string, unknown>;
+  try {
+    rec = JSON.parse(jsonLine) as Record<string, unknown>;
+  } catch {
+    return jsonLine;
+  }
+  const { time, level, msg, ...rest } = rec;
+  const clock = typeof time === 'string' ? time.slice(11, 19) : '';
+  const fields = Object.entries(rest)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? (/\s/.test(v) ? JSON.stringify(v) : v) : JSON.stringify(v)}`)
+    .join(' ');
+  return `${clock} ${String(level ?? '').toUpperCase().padEnd(5)} ${String(msg ?? '')}${fields ? `  ${fields}` : ''}\n`;
 }

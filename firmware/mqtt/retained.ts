@@ -8,6 +8,7 @@ import type { MqttLink } from './link.js';
  */
 export class RetainedState {
   private readonly values = new Map<string, string>();
+  private readonly listeners = new Set<(topic: string, payload: string) => void>();
 
   constructor(
     private readonly link: MqttLink,
@@ -19,6 +20,18 @@ export class RetainedState {
     if (this.values.get(topic) === payload) return;
     this.values.set(topic, payload);
     if (this.link.connected) this.send(topic, payload);
+    for (const l of this.listeners) l(topic, payload);
+  }
+
+  /** Every current value (for a local reader such as the web page). */
+  entries(): IterableIterator<[string, string]> {
+    return this.values.entries();
+  }
+
+  /** Called with each changed value; returns the unsubscribe. */
+  onChange(listener: (topic: string, payload: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   get(topic: string): string | undefined {

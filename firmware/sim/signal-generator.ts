@@ -40,6 +40,8 @@ export class SignalGeneratorSource implements CaptureSource {
   private readonly buffer: Uint8Array;
   private readonly samples: Int16Array | Int32Array;
   private phase = 0;
+  /** What the buffer holds now: a steady tone whose chunk is a whole number of periods is not recomputed. */
+  private filled?: { kind: string; dbfs?: number; hz?: number; phase: number };
 
   constructor(
     private readonly opts: GeneratorOptions,
@@ -70,9 +72,15 @@ export class SignalGeneratorSource implements CaptureSource {
     const { channels, rate, format } = this.opts;
     const signal = this.opts.setting.signal;
     const s = this.samples;
-    if (signal.kind === 'silence') {
+    const f0 = this.filled;
+    const same = f0 !== undefined && f0.kind === signal.kind && (signal.kind === 'silence' || (f0.dbfs === signal.dbfs && f0.hz === signal.hz && f0.phase === this.phase));
+    if (same) {
+      if (signal.kind === 'tone') this.phase = this.nextPhase(signal.hz);
+    } else if (signal.kind === 'silence') {
       s.fill(0);
+      this.filled = { kind: 'silence', phase: 0 };
     } else {
+      this.filled = { kind: 'tone', dbfs: signal.dbfs, hz: signal.hz, phase: this.phase };
       const fs = FULL_SCALE[format];
       const amplitude = Math.min(fs - 1, fs * 10 ** (signal.dbfs / 20));
       const step = (2 * Math.PI * signal.hz) / rate;
@@ -80,10 +88,15 @@ export class SignalGeneratorSource implements CaptureSource {
         const v = Math.round(amplitude * Math.sin(step * (this.phase + f)));
         for (let c = 0; c < channels; c++) s[i++] = v;
       }
-      // Keep the phase small so the sine stays exact over long runs.
-      this.phase = (this.phase + this.frames) % Math.round(rate / gcd(rate, signal.hz));
+      this.phase = this.nextPhase(signal.hz);
     }
     this.handlers.audio(this.buffer, this.frames);
+  }
+
+  /** Keeps the phase small so the sine stays exact over long runs. */
+  private nextPhase(hz: number): number {
+    const { rate } = this.opts;
+    return (this.phase + this.frames) % Math.round(rate / gcd(rate, hz));
   }
 
   close(): Promise<void> {

@@ -36,7 +36,7 @@ export class BoxProcess {
     this.signal = null;
     const proc = spawnChild(process.execPath, ['--import', 'tsx', join(ROOT, 'firmware', 'main.ts'), ...this.args], {
       cwd: ROOT,
-      env: { ...base, ROOMBOX_ID: 'testbox', ROOMBOX_LOG_LEVEL: 'info', ROOMBOX_CONSOLE: 'off', ROOMBOX_DATA_DIR: this.dataDir, ...this.env },
+      env: { ...base, ROOMBOX_ID: 'testbox', ROOMBOX_LOG_LEVEL: 'info', ROOMBOX_CONSOLE: 'off', ROOMBOX_HTTP: 'off', ROOMBOX_DATA_DIR: this.dataDir, ...this.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.proc = proc;

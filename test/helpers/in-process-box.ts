@@ -26,7 +26,7 @@ export interface InProcessOptions {
  */
 export async function startInProcessBox(opts: InProcessOptions): Promise<{ app: App; ring: LogRing; stop: () => Promise<void> }> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'roombox-data-'));
-  const { config } = loadConfig({ ROOMBOX_ID: 'testbox', ROOMBOX_DATA_DIR: dataDir, ROOMBOX_CONSOLE: 'off', ROOMBOX_LOG_LEVEL: 'debug', ...opts.env }, { hostname: 'test' });
+  const { config } = loadConfig({ ROOMBOX_ID: 'testbox', ROOMBOX_DATA_DIR: dataDir, ROOMBOX_CONSOLE: 'off', ROOMBOX_LOG_LEVEL: 'debug', ROOMBOX_HTTP: 'off', ...opts.env }, { hostname: 'test' });
   const profile = loadProfile(config.board);
   const ring = new LogRing(2000);
   const { logger } = createLogger(config.logLevel, ring, opts.printLogs ? process.stdout : { write: () => true });
