@@ -30,7 +30,8 @@ describe('roombox dashboard with fleet-sim boxes', { timeout: 300_000 }, () => {
     broker = await new Mosquitto().start();
     probe = await MqttProbe.connect(broker.url, ['roombox/+/status', 'roombox/sim-001/zone/+/state']);
     pair = new BoxProcess({ ROOMBOX_MQTT_URL: broker.url }, ['fleet-sim', '--count', '2']).start();
-    solo = new BoxProcess({ ROOMBOX_MQTT_URL: broker.url }, ['fleet-sim', '--count', '1', '--id-prefix', 'solo']).start();
+    // Telemetry every 2 s: its sensors' expire_after (three periods, 6 s) is the box's longest.
+    solo = new BoxProcess({ ROOMBOX_MQTT_URL: broker.url, ROOMBOX_TELEMETRY_S: '2' }, ['fleet-sim', '--count', '1', '--id-prefix', 'solo']).start();
     for (const id of ['sim-001', 'sim-002', 'solo-001']) await probe.waitFor((m) => m.topic === `roombox/${id}/status` && m.payload === 'online', 60_000, `${id} online`);
     const file = join(dir, 'pw');
     writeFileSync(file, `${await hashPassword(PASSWORD)}\n`);
@@ -71,7 +72,7 @@ describe('roombox dashboard with fleet-sim boxes', { timeout: 300_000 }, () => {
       await solo.kill('SIGKILL');
       await page.getByRole('link', { name: 'solo-001 offline' }).waitFor({ timeout: 20_000 });
       assert.equal(await page.getByRole('link', { name: 'sim-001 online' }).count(), 1, 'the others stay online');
-      // The sim board's longest expire_after (the peak sensor's) is 10 s.
+      // The box's longest expire_after is the peak sensor's, 10 s.
       await page.locator('.tile.expired', { hasText: 'solo-001' }).waitFor({ timeout: 30_000 });
       assert.equal(await page.locator('.tile.expired').count(), 1);
       if (SHOTS) await page.screenshot({ path: join(SHOTS, 'dashboard-offline.png'), clip: { x: 0, y: 0, width: 700, height: 220 } });
