@@ -541,6 +541,8 @@ export class Zone {
     this.powerUpError = `power-up failed at ${step}: ${error}`;
     this.o.onError(`power-up (${step})`, err);
     this.o.onEvent('amp_fault', { cause: 'power_up', step, error });
+    // A power command set manual mode: outside auto, an amp that is not on reads off.
+    if (this.mode === 'manual' && this.power === 'standby') this.setPowerLabel('off', 'fault');
     this.publish();
   }
 
