@@ -1,7 +1,6 @@
-// The console's `help` as the sim board prints it: a box is started in this process (embedded
-// broker on a free loopback port, a temporary data directory), asked, and stopped.
+// The console's `help` as the sim board prints it: a box is started in this process (a temporary
+// data directory; its broker link is left trying an address where nothing listens), asked, stopped.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from '../firmware/app.js';
@@ -9,20 +8,9 @@ import { loadProfile } from '../firmware/board/load-profile.js';
 import { loadConfig } from '../firmware/config/load.js';
 import { createLogger, LogRing } from '../firmware/core/logger.js';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 export async function consoleHelp(): Promise<string[]> {
   const dataDir = mkdtempSync(join(tmpdir(), 'roombox-help-'));
-  const env = { ROOMBOX_ID: 'help', ROOMBOX_DATA_DIR: dataDir, ROOMBOX_CONSOLE: 'off', ROOMBOX_LOG_LEVEL: 'silent', ROOMBOX_EMBEDDED_BROKER_PORT: String(await freePort()) };
+  const env = { ROOMBOX_ID: 'help', ROOMBOX_DATA_DIR: dataDir, ROOMBOX_CONSOLE: 'off', ROOMBOX_LOG_LEVEL: 'silent', ROOMBOX_MQTT_URL: 'mqtt://127.0.0.1:1' };
   const { config } = loadConfig(env, { hostname: 'help' });
   const ring = new LogRing();
   const app = new App({ config, profile: loadProfile(config.board), logger: createLogger(config.logLevel, ring, { write: () => true }).logger, logRing: ring });
