@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/box-process.js';
@@ -31,8 +31,8 @@ const PCM = 0x4c;
 const TONE_DBFS = -12;
 
 const work = mkdtempSync(join(tmpdir(), 'roombox-hil-'));
-// The kernel is unpacked once and kept, like scripts/test-image-boot's.
-const vmWork = process.env.ROOMBOX_HIL_WORK ?? '/var/tmp/roombox-hil';
+// The kernel is unpacked once and kept, like scripts/test-image-boot's; the rest is per run.
+const kernelDir = join(process.env.ROOMBOX_HIL_WORK ?? '/var/tmp/roombox-hil', 'kernel');
 let broker: Mosquitto;
 let probe: MqttProbe;
 let vm: GuestVm;
@@ -279,9 +279,8 @@ describe('hardware in the loop: real kernel drivers under qemu-system-aarch64', 
       env,
       [`ROOMBOX_MQTT_URL=mqtt://10.0.2.2:${broker.port}`, `ROOMBOX_ID=${ID}`, 'ROOMBOX_BOARD=/opt/hil/board.json', 'ROOMBOX_CONSOLE=off', 'ROOMBOX_AMP_IDLE_S=2', 'ROOMBOX_TELEMETRY_S=600', ''].join('\n'),
     );
-    mkdirSync(vmWork, { recursive: true });
     vm = GuestVm.boot([
-      '--bundle', bundle, '--env', env, '--work', vmWork, '--timeout', '1400',
+      '--bundle', bundle, '--env', env, '--work', join(work, 'vm'), '--kernel', kernelDir, '--timeout', '2200',
       '--package', 'alsa-utils',
       '--kmod', 'configfs', '--kmod', 'i2c-dev', '--kmod', 'snd-aloop',
       '--ko', join(modules, 'gpio-sim.ko'), '--ko', join(modules, 'i2c-stub.ko'),
