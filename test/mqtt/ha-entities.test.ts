@@ -91,7 +91,7 @@ describe('Home Assistant entities people expect from an appliance', { timeout: 1
       const cmps = JSON.parse((await probe.waitFor((m, i) => i >= from && m.topic === DISCOVERY)).payload).cmps as Record<string, Record<string, unknown>>;
       assert.deepEqual(cmps.kitchen_alarm_events!.event_types, ['amp_fault', 'amp_fault_cleared']);
       assert.equal(cmps.kitchen_alarm_events!.p, 'event');
-      assert.deepEqual(cmps.input_stage_alarm_events!.event_types, ['silence', 'clip', 'absent', 'cleared']);
+      assert.deepEqual(cmps.input_stage_alarm_events!.event_types, ['silence', 'quiet', 'clip', 'absent', 'cleared']);
       assert.ok(cmps.input_stage_alarm, 'the binary sensor stays beside the event entity');
       for (const key of ['restart_reason', 'boot_count', 'last_error', 'firmware_version', 'selftest_result']) {
         assert.equal(cmps[key]!.p, 'sensor', key);
