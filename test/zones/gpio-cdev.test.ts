@@ -1,8 +1,9 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { setImmediate as checkPhase } from 'node:timers/promises';
 import { join } from 'node:path';
 import { cdevAddon, type RawEdgeEvent } from '../../firmware/hal/gpio/cdev/addon.js';
 import { GpioChip, lineFlags, listChips, findLineByName } from '../../firmware/hal/gpio/cdev/chip.js';
@@ -17,6 +18,11 @@ import { sysfsChipOf } from '../../firmware/hal/gpio/sysfs-base.js';
 // is the hardware-in-the-loop test under qemu.
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+/** Resolves after one whole poll phase of libuv's loop has run: the check phase twice. */
+const afterPollPhase = async () => {
+  await checkPhase();
+  await checkPhase();
+};
 const tmp = () => {
   const d = mkdtempSync(join(tmpdir(), 'roombox-cdev-'));
   dirs.push(d);
@@ -110,17 +116,55 @@ describe('GPIO character device: the addon', { timeout: 30_000 }, () => {
       assert.deepEqual(batches.flat().map((e) => e.seqno), Array.from({ length: 40 }, (_, i) => i + 3));
       a.unwatch(handle);
       a.unwatch(handle);
-      // After unwatch nothing is delivered: a marker read straight from the fd proves the write landed.
+      // After unwatch nothing is delivered: after a whole poll phase the event is still unread.
       batches.length = 0;
       writeSync(fd, event(1n, 1, 9, 99, 99));
-      const b = Buffer.alloc(48);
-      assert.equal((await import('node:fs')).readSync(fd, b), 48);
-      assert.equal(b.readUInt32LE(16), 99);
-      await new Promise((r) => setImmediate(r));
+      await afterPollPhase();
       assert.deepEqual(batches, []);
+      const b = Buffer.alloc(48);
+      assert.equal(readSync(fd, b), 48);
+      assert.equal(b.readUInt32LE(16), 99);
     } finally {
       a.unwatch(handle);
       closeSync(fd);
+    }
+  });
+});
+
+describe('GPIO character device: a request fd that fails', { timeout: 30_000 }, () => {
+  it('delivers the error once and stops watching instead of spinning on a dead fd', async () => {
+    // The other end of a FIFO going away stands in for a chip removed under its request: the fd
+    // stays readable forever with nothing to read, which a level-triggered poll would spin on.
+    const fifo = join(tmp(), 'events');
+    execFileSync('mkfifo', [fifo]);
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const writer = openSync(fifo, 'w');
+    const a = cdevAddon();
+    const calls: [string | null, number][] = [];
+    let wake: () => void = () => {};
+    const handle = a.watch(reader, (err, events) => {
+      calls.push([err ? (err as NodeJS.ErrnoException).code ?? 'error' : null, events.length]);
+      wake();
+    });
+    try {
+      const first = new Promise<void>((r) => (wake = r));
+      writeSync(writer, Buffer.alloc(48));
+      await first;
+      const failed = new Promise<void>((r) => (wake = r));
+      closeSync(writer);
+      await failed;
+      assert.deepEqual(calls, [[null, 1], ['EOF', 0]]);
+      // Stopped: a new writer's event is not delivered. A whole poll phase would have handed a
+      // watched, readable fd to the addon; the event is still unread.
+      const again = openSync(fifo, 'w');
+      writeSync(again, Buffer.alloc(48));
+      await afterPollPhase();
+      closeSync(again);
+      assert.deepEqual(calls.length, 2, 'nothing after the error');
+      assert.equal(readSync(reader, Buffer.alloc(48)), 48, 'the event waited in the FIFO, unread');
+      a.unwatch(handle);
+    } finally {
+      closeSync(reader);
     }
   });
 });

@@ -263,7 +263,11 @@ export class LineRequest {
     if ((this.config.edge ?? 'none') === 'none') throw new GpioConfigError(`${this.chip.name} line ${this.offsets.join(', ')} was requested without edge detection`);
     this.listeners.add(fn);
     this.watcher ??= this.addon.watch(this.handle, (err, events) => {
-      if (err) return; // the fd went away under us: close() follows
+      if (err) {
+        // The chip went away under the request: the addon has stopped watching.
+        this.watcher = undefined;
+        return;
+      }
       for (const e of events) {
         const event: EdgeEvent = { ...e, value: e.edge === 'rising' ? 1 : 0 };
         for (const l of [...this.listeners]) l(event);

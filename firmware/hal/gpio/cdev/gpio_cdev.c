@@ -303,6 +303,11 @@ static napi_value set_values(napi_env env, napi_callback_info info) {
 
 /* ---- edge events ---- */
 
+/*
+ * One watch. Its memory outlives both owners: libuv's handle (closed by stop_watcher) and the
+ * JavaScript handle (collected by the garbage collector); whichever lets go last frees it, so
+ * unwatch() on a stopped watch is harmless.
+ */
 typedef struct {
   uv_poll_t poll;
   napi_env env;
@@ -310,9 +315,15 @@ typedef struct {
   napi_async_context context;
   int fd;
   bool active;
+  bool closed;
+  bool finalized;
 } watcher_t;
 
-static void on_closed(uv_handle_t *h) { free(h->data); }
+static void on_closed(uv_handle_t *h) {
+  watcher_t *w = h->data;
+  w->closed = true;
+  if (w->finalized) free(w);
+}
 
 static void stop_watcher(watcher_t *w) {
   if (!w->active) return;
@@ -352,6 +363,14 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
         }
         break;
       }
+      if (got == 0) {
+        /* Never from a line request (it blocks or says EAGAIN): the other end is gone. */
+        napi_value code, msg;
+        napi_create_string_utf8(env, "EOF", NAPI_AUTO_LENGTH, &code);
+        napi_create_string_utf8(env, "end of file", NAPI_AUTO_LENGTH, &msg);
+        napi_create_error(env, code, msg, &error);
+        break;
+      }
       size_t k = (size_t)got / sizeof buf[0];
       for (size_t i = 0; i < k; i++) {
         napi_value e, edge, ts;
@@ -368,7 +387,8 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
       if (k < sizeof buf / sizeof buf[0]) break;
     }
   }
-  if ((count > 0 || error) && w->active) {
+  bool deliver = (count > 0 || error) && w->active;
+  if (deliver) {
     napi_get_reference_value(env, w->callback, &cb);
     napi_get_global(env, &global);
     napi_value args[2];
@@ -386,7 +406,18 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
       }
     }
   }
+  /* A request whose chip went away stays readable with an error: stop, or libuv would spin. */
+  if (error) stop_watcher(w);
   napi_close_handle_scope(env, scope);
+}
+
+static void finalize_watcher(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  watcher_t *w = data;
+  w->finalized = true;
+  if (w->active) stop_watcher(w);
+  else if (w->closed) free(w);
 }
 
 /* watch(requestFd, (err, events) => void) -> handle. The fd is made non-blocking. */
@@ -413,6 +444,7 @@ static napi_value watch(napi_env env, napi_callback_info info) {
   w->poll.data = w;
   rc = uv_poll_start(&w->poll, UV_READABLE, on_readable);
   if (rc < 0) {
+    w->finalized = true;
     uv_close((uv_handle_t *)&w->poll, on_closed);
     return throw_errno(env, "uv_poll_start", -rc);
   }
@@ -422,12 +454,12 @@ static napi_value watch(napi_env env, napi_callback_info info) {
   napi_create_reference(env, argv[1], 1, &w->callback);
   w->active = true;
   napi_value handle;
-  /* No finalizer: a watch lives until unwatch(), like any libuv handle; uv_close frees it. */
-  CALL(env, napi_create_external(env, w, NULL, NULL, &handle));
+  CALL(env, napi_create_external(env, w, finalize_watcher, NULL, &handle));
   return handle;
 }
 
-/* unwatch(handle): stops watching; the request fd stays open. Idempotent. */
+/* unwatch(handle): stops watching; the request fd stays open. Idempotent. A handle the garbage
+ * collector takes stops its watch too: keep it for as long as the watch is wanted. */
 static napi_value unwatch(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   if (!get_args(env, info, 1, argv)) return NULL;
