@@ -2,6 +2,7 @@ import type { BoardProfile } from './board/profile.js';
 import type { Config } from './config/config.js';
 import { EventBus } from './core/bus.js';
 import { createCaptureExtensions } from './capture/index.js';
+import { createRecordingExtensions } from './recording/index.js';
 import { createZonesExtensions } from './zones/index.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { CommandRegistry } from './core/commands.js';
@@ -98,6 +99,7 @@ export class App {
       publisher,
       outbox,
       state: store.state,
+      database: () => store.db,
       procRoot: config.procRoot ?? simTree?.root ?? '/',
       simTree,
       requestExit: opts.requestExit ?? (() => {}),
@@ -113,6 +115,7 @@ export class App {
       started_at: new Date(clock.now()).toISOString(),
     };
 
+    const capture = createCaptureExtensions(this.ctx);
     const extensions: Extension[] = [
       ...(this.embeddedBroker ? [this.embeddedBroker] : []),
       store,
@@ -123,9 +126,10 @@ export class App {
       ...(haDiscovery ? [haDiscovery] : []),
       new Announce(info, topics, link, retained, haDiscovery, bus, log),
       new BoxEntities(discovery, topics),
-      // features: zones, capture
+      // features: zones, capture, recording
       ...createZonesExtensions(this.ctx),
-      ...createCaptureExtensions(this.ctx),
+      ...capture,
+      ...createRecordingExtensions(this.ctx, capture),
       new Telemetry(config.telemetryS, config.dataDir, publisher, outbox, link, clock, log),
       { name: 'mqtt-connect', start: () => link.start(), stop() {} },
       // features: console

@@ -5,6 +5,18 @@ export interface ZoneEnv {
   volumeSync: 'off' | 'player';
 }
 
+export interface RecordConfig {
+  /** ROOMBOX_RECORD=on: every input records from start-up. */
+  atStart: boolean;
+  dir: string;
+  segmentS: number;
+  minFreeMb: number;
+  /** user@host:/path; undefined: no off-box copy. */
+  upload?: string;
+  uploadPort: number;
+  uploadKeyFile?: string;
+}
+
 export interface Config {
   id: string;
   board: string;
@@ -30,6 +42,7 @@ export interface Config {
   silenceDbfs: number;
   silenceS: number;
   outboxMax: number;
+  record: RecordConfig;
   /** Explicit proc root; undefined means '/' except on the sim board (own temporary tree). */
   procRoot?: string;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { BOX_ID_RE, VARS, ZONE_NAME_RE, ZONE_VARS, type JsonSchema, type ZoneVarField } from './schema.js';
 import { ConfigError, type Config, type ZoneEnv } from './config.js';
@@ -111,6 +112,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { stdinIsTTY?: boolean;
       problems.push(`${name}='${printable(file)}' is invalid: expected a readable PEM file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   }
+  const keyFile = values.get('ROOMBOX_RECORD_UPLOAD_KEY_FILE') as string | undefined;
+  if (keyFile !== undefined) {
+    try {
+      readFileSync(keyFile);
+    } catch (err) {
+      problems.push(`ROOMBOX_RECORD_UPLOAD_KEY_FILE='${printable(keyFile)}' is invalid: expected a readable SSH private key file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
   if (values.has('ROOMBOX_MQTT_CERT_FILE') !== values.has('ROOMBOX_MQTT_KEY_FILE')) {
     problems.push('ROOMBOX_MQTT_CERT_FILE is invalid: a client certificate needs ROOMBOX_MQTT_KEY_FILE too (set both or neither)');
   }
@@ -145,6 +154,15 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { stdinIsTTY?: boolean;
     silenceDbfs: get('ROOMBOX_SILENCE_DBFS', -60),
     silenceS: get('ROOMBOX_SILENCE_S', 10),
     outboxMax: get('ROOMBOX_OUTBOX_MAX', 100000),
+    record: {
+      atStart: get<string>('ROOMBOX_RECORD', 'off') === 'on',
+      dir: get('ROOMBOX_RECORD_DIR', join(get('ROOMBOX_DATA_DIR', './data'), 'recordings')),
+      segmentS: get('ROOMBOX_RECORD_SEGMENT_S', 300),
+      minFreeMb: get('ROOMBOX_RECORD_MIN_FREE_MB', 500),
+      upload: get<string | undefined>('ROOMBOX_RECORD_UPLOAD', undefined),
+      uploadPort: get('ROOMBOX_RECORD_UPLOAD_PORT', 22),
+      uploadKeyFile: keyFile,
+    },
     procRoot: get<string | undefined>('ROOMBOX_PROC_ROOT', undefined),
     logLevel: get('ROOMBOX_LOG_LEVEL', 'info'),
     zones,

@@ -51,6 +51,13 @@ export const VARS: readonly VarSpec[] = [
   { name: 'ROOMBOX_SILENCE_DBFS', schema: num(-120, 0), allowed: 'dBFS, -120 to 0', default: '-60', meaning: 'silence alarm threshold' },
   { name: 'ROOMBOX_SILENCE_S', schema: num(0.1, 86400), allowed: 'seconds, 0.1-86400', default: '10', meaning: 'silence alarm hold time' },
   { name: 'ROOMBOX_OUTBOX_MAX', schema: int(10, 10_000_000), allowed: 'a whole number 10-10000000', default: '100000', meaning: 'messages kept while the broker is away' },
+  { name: 'ROOMBOX_RECORD', schema: oneOf('on', 'off'), allowed: 'on or off', default: 'off', meaning: 'on: every input records from start-up whenever it is present' },
+  { name: 'ROOMBOX_RECORD_DIR', schema: path, allowed: 'a directory path', default: '<ROOMBOX_DATA_DIR>/recordings', meaning: 'where recordings are written (<room>/<YYYY-MM-DD>/<HH-MM-SS>.flac, UTC)' },
+  { name: 'ROOMBOX_RECORD_SEGMENT_S', schema: int(1, 86400), allowed: 'whole seconds, 1-86400', default: '300', meaning: 'length of one recording file' },
+  { name: 'ROOMBOX_RECORD_MIN_FREE_MB', schema: num(0, 10_000_000), allowed: 'megabytes, 0-10000000', default: '500', meaning: 'alarm when the recording disk has less free space' },
+  { name: 'ROOMBOX_RECORD_UPLOAD', schema: str(/^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:\/[^\s]*$/), allowed: 'user@host:/path', default: 'unset: no off-box copy', meaning: 'copy each closed recording there with rsync over SSH' },
+  { name: 'ROOMBOX_RECORD_UPLOAD_PORT', schema: int(1, 65535), allowed: 'a port number 1-65535', default: '22', meaning: 'SSH port of the upload host' },
+  { name: 'ROOMBOX_RECORD_UPLOAD_KEY_FILE', schema: path, allowed: 'a readable SSH private key file', default: 'unset: ssh\'s default keys', meaning: 'SSH key for the upload' },
   { name: 'ROOMBOX_PROC_ROOT', schema: path, allowed: 'a directory path', default: '/', meaning: 'root under which proc/asound is read' },
   { name: 'ROOMBOX_LOG_LEVEL', schema: oneOf('trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'), allowed: 'trace, debug, info, warn, error, fatal or silent', default: 'info', meaning: 'log level (JSON lines on stdout)' },
 ];
