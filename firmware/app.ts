@@ -46,6 +46,8 @@ export interface AppOptions {
 export class App {
   readonly ctx: BoxContext;
   readonly controller: Controller;
+  /** Every part, in start order (tests look up a feature's extension here). */
+  readonly extensions: readonly Extension[];
   readonly embeddedBroker?: EmbeddedBroker;
 
   constructor(opts: AppOptions) {
@@ -144,6 +146,7 @@ export class App {
         stop() {},
       },
     ];
+    this.extensions = extensions;
     this.controller = new Controller(extensions, log);
   }
 
