@@ -115,6 +115,7 @@ export class RecordingExtension implements Extension, RecordingControl {
         port: cfg.uploadPort,
         keyFile: cfg.uploadKeyFile,
         knownHostsFile: join(ctx.config.dataDir, 'upload_known_hosts'),
+        controlDir: ctx.config.dataDir,
         dir: cfg.dir,
         segments: this.segments,
         clock: ctx.clock,
@@ -134,7 +135,7 @@ export class RecordingExtension implements Extension, RecordingControl {
 
   async stop(): Promise<void> {
     if (this.timer) this.ctx.clock.clear(this.timer);
-    this.uploader?.stop();
+    await this.uploader?.stop();
     await Promise.all([...this.recorders.values()].map((r) => r.stop('shutdown')));
   }
 
