@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
@@ -75,6 +76,12 @@ export class SegmentUploader {
         if (!this.running) return;
         const next = await this.opts.segments.nextToUpload();
         if (!next) return;
+        if (!existsSync(join(this.opts.dir, next.path))) {
+          // Removed by hand: nothing to copy, and it must not hold up the ones after it.
+          this.opts.log.warn({ file: next.path }, 'recording segment to copy is gone from the disk; skipped');
+          await this.opts.segments.deleted(next.path, this.opts.now());
+          continue;
+        }
         const error = await this.uploadOne(next);
         if (!this.running) return;
         if (error === undefined) {
