@@ -101,15 +101,10 @@ describe('recording on the sim board', { timeout: 120_000 }, () => {
       // Joined, the segments are one unbroken stretch of the captured stream, sample for sample.
       const stream = Int16Array.from(captured.flatMap((c) => Array.from(c)));
       const rec = Int16Array.from(joined);
-      let offset = -1;
-      for (let o = 0; o + rec.length <= stream.length; o += 2) {
-        let same = true;
-        for (let k = 0; k < 4800 && same; k++) same = stream[o + k] === rec[k];
-        if (same) {
-          offset = o;
-          break;
-        }
-      }
+      // A steady sine repeats every 48 samples, so the recording is placed by the level change:
+      // the first sample louder than -20 dBFS is the same sample in both.
+      const louder = (a: Int16Array) => a.findIndex((v) => Math.abs(v) > 5000);
+      const offset = louder(stream) - louder(rec);
       assert.ok(offset >= 0, 'the recording starts inside the captured stream');
       for (let k = 0; k < rec.length; k++) if (stream[offset + k] !== rec[k]) assert.fail(`sample ${k} differs from the capture (${rec[k]} vs ${stream[offset + k]})`);
       // Continuity across every boundary: a 1 kHz sine moves at most 2*pi*1000/48000 of its amplitude per sample.
@@ -145,6 +140,8 @@ describe('recording on the sim board', { timeout: 120_000 }, () => {
       assert.deepEqual(await ex('record stop stage'), { ok: true, output: 'stage: stopped' });
       assert.equal((await ex('record start stage extra')).output, 'error: usage: record start [<input>]');
 
+      // Events keep their order: once the console's stop is out, so is its start.
+      await probe.waitFor((m, i) => i >= before && eventIs('record_stopped')(m), 15_000, 'the console stop event');
       const mark = probe.messages.length;
       const errors = () => probe.messages.slice(mark).filter((m) => m.topic === `${P}/error`).map((m) => JSON.parse(m.payload) as { topic: string; error: string });
       await probe.publish(`${P}/input/nope/record/set`, 'ON');
@@ -161,8 +158,11 @@ describe('recording on the sim board', { timeout: 120_000 }, () => {
         { ...errors()[2]!, topic: `${P}/input/stage/record/set`, error: 'stage is already recording' },
         { ...errors()[3]!, topic: `${P}/input/stage/record/set`, error: 'expected ON or OFF' },
       ]);
-      const starts = probe.messages.slice(mark).filter(eventIs('record_started'));
-      assert.equal(starts.length, 1, 'one start, the good one');
+      // Events trail the answers (they go through the outbox): a good stop marks their end.
+      await probe.publish(`${P}/input/stage/record/set`, 'OFF');
+      const stopped = await probe.waitFor((m, i) => i >= mark && eventIs('record_stopped')(m), 15_000, 'the MQTT stop event');
+      const events = probe.messages.slice(mark, probe.messages.indexOf(stopped)).filter(eventIs('record_started'));
+      assert.equal(events.length, 1, 'one start, the good one');
     } finally {
       await box.stop();
       rmSync(dir, { recursive: true, force: true });
