@@ -11,9 +11,8 @@ export interface RecordConfig {
   dir: string;
   segmentS: number;
   minFreeMb: number;
-  /** user@host:/path; undefined: no off-box copy. */
-  upload?: string;
-  uploadPort: number;
+  /** ROOMBOX_RECORD_UPLOAD taken apart; undefined: no off-box copy. */
+  upload?: { user: string; host: string; port: number; path: string };
   uploadKeyFile?: string;
 }
 

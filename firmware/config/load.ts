@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { BOX_ID_RE, VARS, ZONE_NAME_RE, ZONE_VARS, type JsonSchema, type ZoneVarField } from './schema.js';
+import { BOX_ID_RE, UPLOAD_RE, VARS, ZONE_NAME_RE, ZONE_VARS, type JsonSchema, type ZoneVarField } from './schema.js';
 import { ConfigError, type Config, type ZoneEnv } from './config.js';
 
 const ajv = new Ajv({ coerceTypes: true, allErrors: false, strict: true });
@@ -112,6 +112,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { stdinIsTTY?: boolean;
       problems.push(`${name}='${printable(file)}' is invalid: expected a readable PEM file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   }
+  const upload = values.get('ROOMBOX_RECORD_UPLOAD') as string | undefined;
+  const uploadPort = upload === undefined ? undefined : parseUpload(upload)?.port;
+  if (uploadPort !== undefined && (uploadPort < 1 || uploadPort > 65535)) problems.push(`ROOMBOX_RECORD_UPLOAD='${printable(upload!)}' is invalid: the port must be 1-65535`);
   const keyFile = values.get('ROOMBOX_RECORD_UPLOAD_KEY_FILE') as string | undefined;
   if (keyFile !== undefined) {
     try {
@@ -159,8 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { stdinIsTTY?: boolean;
       dir: get('ROOMBOX_RECORD_DIR', join(get('ROOMBOX_DATA_DIR', './data'), 'recordings')),
       segmentS: get('ROOMBOX_RECORD_SEGMENT_S', 300),
       minFreeMb: get('ROOMBOX_RECORD_MIN_FREE_MB', 500),
-      upload: get<string | undefined>('ROOMBOX_RECORD_UPLOAD', undefined),
-      uploadPort: get('ROOMBOX_RECORD_UPLOAD_PORT', 22),
+      upload: parseUpload(get<string | undefined>('ROOMBOX_RECORD_UPLOAD', undefined)),
       uploadKeyFile: keyFile,
     },
     procRoot: get<string | undefined>('ROOMBOX_PROC_ROOT', undefined),
@@ -168,6 +170,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { stdinIsTTY?: boolean;
     zones,
   };
   return { config: deepFreeze(config), warnings };
+}
+
+function parseUpload(value: string | undefined): Config['record']['upload'] {
+  const m = value === undefined ? null : UPLOAD_RE.exec(value);
+  if (!m) return undefined;
+  return m[1] !== undefined ? { user: m[1], host: m[2]!, port: 22, path: m[3]! } : { user: m[4]!, host: m[5]!, port: Number(m[6]), path: m[7]! };
 }
 
 /** The config as `config` shows it: secrets as ***. */

@@ -26,6 +26,8 @@ const path: JsonSchema = { type: 'string', minLength: 1 };
 
 export const BOX_ID_RE = /^[a-z0-9][a-z0-9-]{0,31}$/;
 export const ZONE_NAME_RE = /^[a-z][a-z0-9_]{0,31}$/;
+/** rsync's `user@host:/path`, or OpenSSH's URI form `ssh://user@host:port/path` (scp takes it too). */
+export const UPLOAD_RE = /^(?:([A-Za-z0-9._-]+)@([A-Za-z0-9.-]+):(\/\S*)|ssh:\/\/([A-Za-z0-9._-]+)@([A-Za-z0-9.-]+):(\d{1,5})(\/\S*))$/;
 
 export const VARS: readonly VarSpec[] = [
   { name: 'ROOMBOX_ID', schema: str(BOX_ID_RE), allowed: 'lower-case letters, digits and -, 1-32 characters, not starting with -', default: 'from the hostname', meaning: 'box id' },
@@ -55,8 +57,7 @@ export const VARS: readonly VarSpec[] = [
   { name: 'ROOMBOX_RECORD_DIR', schema: path, allowed: 'a directory path', default: '<ROOMBOX_DATA_DIR>/recordings', meaning: 'where recordings are written (<room>/<YYYY-MM-DD>/<HH-MM-SS>.flac, UTC)' },
   { name: 'ROOMBOX_RECORD_SEGMENT_S', schema: int(1, 86400), allowed: 'whole seconds, 1-86400', default: '300', meaning: 'length of one recording file' },
   { name: 'ROOMBOX_RECORD_MIN_FREE_MB', schema: num(0, 10_000_000), allowed: 'megabytes, 0-10000000', default: '500', meaning: 'alarm when the recording disk has less free space' },
-  { name: 'ROOMBOX_RECORD_UPLOAD', schema: str(/^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:\/[^\s]*$/), allowed: 'user@host:/path', default: 'unset: no off-box copy', meaning: 'copy each closed recording there with rsync over SSH' },
-  { name: 'ROOMBOX_RECORD_UPLOAD_PORT', schema: int(1, 65535), allowed: 'a port number 1-65535', default: '22', meaning: 'SSH port of the upload host' },
+  { name: 'ROOMBOX_RECORD_UPLOAD', schema: str(UPLOAD_RE), allowed: 'user@host:/path, or ssh://user@host:port/path for another SSH port', default: 'unset: no off-box copy', meaning: 'copy each closed recording there with rsync over SSH' },
   { name: 'ROOMBOX_RECORD_UPLOAD_KEY_FILE', schema: path, allowed: 'a readable SSH private key file', default: 'unset: ssh\'s default keys', meaning: 'SSH key for the upload' },
   { name: 'ROOMBOX_PROC_ROOT', schema: path, allowed: 'a directory path', default: '/', meaning: 'root under which proc/asound is read' },
   { name: 'ROOMBOX_LOG_LEVEL', schema: oneOf('trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'), allowed: 'trace, debug, info, warn, error, fatal or silent', default: 'info', meaning: 'log level (JSON lines on stdout)' },

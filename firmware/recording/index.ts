@@ -112,7 +112,6 @@ export class RecordingExtension implements Extension, RecordingControl {
     if (cfg.upload) {
       this.uploader = new SegmentUploader({
         target: cfg.upload,
-        port: cfg.uploadPort,
         keyFile: cfg.uploadKeyFile,
         knownHostsFile: join(ctx.config.dataDir, 'upload_known_hosts'),
         controlDir: ctx.config.dataDir,

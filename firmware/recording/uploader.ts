@@ -7,9 +7,7 @@ import { backoffDelay } from '../mqtt/backoff.js';
 import type { SegmentLog, SegmentRow } from './segment-log.js';
 
 export interface UploaderOptions {
-  /** user@host:/path */
-  target: string;
-  port: number;
+  target: { user: string; host: string; port: number; path: string };
   keyFile?: string;
   /** The box's own known_hosts for the upload host (first key accepted, then pinned). */
   knownHostsFile: string;
@@ -55,9 +53,9 @@ export class SegmentUploader {
     this.running = false;
     if (this.timer) this.opts.clock.clear(this.timer);
     this.current?.kill('SIGTERM');
-    const host = this.opts.target.slice(0, this.opts.target.indexOf(':'));
+    const { user, host, port } = this.opts.target;
     await new Promise<void>((resolve) => {
-      const p = spawn('ssh', ['-p', String(this.opts.port), '-o', `ControlPath=${join(this.opts.controlDir, 'upload-ssh-%C')}`, '-O', 'exit', host], { stdio: 'ignore' });
+      const p = spawn('ssh', ['-p', String(port), '-o', `ControlPath=${join(this.opts.controlDir, 'upload-ssh-%C')}`, '-O', 'exit', `${user}@${host}`], { stdio: 'ignore' });
       p.once('error', () => resolve());
       p.once('close', () => resolve());
     });
@@ -128,7 +126,7 @@ export class SegmentUploader {
     const ssh = [
       'ssh',
       '-p',
-      String(opts.port),
+      String(opts.target.port),
       ...(opts.keyFile ? ['-i', opts.keyFile, '-o', 'IdentitiesOnly=yes'] : []),
       '-o',
       'BatchMode=yes',
@@ -154,7 +152,8 @@ export class SegmentUploader {
       .join(' ');
     // `dir/./room/day/file` with --relative: the remote side gets room/day/file under its path.
     const source = `${opts.dir.replace(/\/+$/, '')}/./${path}`;
-    const target = opts.target.endsWith('/') ? opts.target : `${opts.target}/`;
+    const { user, host, path: remote } = opts.target;
+    const target = `${user}@${host}:${remote.endsWith('/') ? remote : `${remote}/`}`;
     const args = ['--relative', '--partial', '--times', '--omit-dir-times', '--timeout=30', '-e', ssh, ...extra, source, target];
     return new Promise((resolve) => {
       const p = spawn('rsync', args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -56,8 +56,7 @@ describe('recording upload and a full disk', { timeout: 240_000 }, () => {
       ROOMBOX_RECORD_SEGMENT_S: '2',
       ROOMBOX_RECORD_DIR: recordDir,
       ROOMBOX_RECORD_MIN_FREE_MB: '1',
-      ROOMBOX_RECORD_UPLOAD: `root@127.0.0.1:${sshd.remoteDir}`,
-      ROOMBOX_RECORD_UPLOAD_PORT: String(sshd.port),
+      ROOMBOX_RECORD_UPLOAD: `ssh://root@127.0.0.1:${sshd.port}${sshd.remoteDir}`,
       ROOMBOX_RECORD_UPLOAD_KEY_FILE: sshd.clientKey,
     };
     const events = (from: number, type: string) => probe.messages.slice(from).map(eventOf).filter((e) => e?.type === type).map((e) => e!.detail!);
