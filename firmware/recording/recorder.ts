@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { close, fsync, mkdirSync, open } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
@@ -199,6 +199,7 @@ export class InputRecorder {
       this.onEncoderFailed(undefined, `cannot create ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       return false;
     }
+    syncDirectory(dirname(join(opts.dir, path)));
     this.encoderPath = path;
     this.encoderStart = startedAt;
     this.segmentLeft = this.segmentFrames;
@@ -257,4 +258,12 @@ export class InputRecorder {
     this.retryAfter = this.opts.clock.now() + (this.opts.retryMs ?? 5000);
     this.publish();
   }
+}
+
+/** The new file's name reaches the disk too (a power cut could otherwise lose the whole file). */
+function syncDirectory(dir: string): void {
+  open(dir, 'r', (err, fd) => {
+    if (err) return;
+    fsync(fd, () => close(fd, () => {}));
+  });
 }
