@@ -1,4 +1,4 @@
-import { close, fsync, mkdirSync, open } from 'node:fs';
+import { close, fsync, mkdirSync, open, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
@@ -233,7 +233,13 @@ export class InputRecorder {
       const r = repairSegment(join(this.opts.dir, path));
       if (r.samples > 0) this.opts.onClosed({ path, input: this.opts.input, startedAt, frames: r.samples, bytes: r.bytes });
     } catch (err) {
+      // Not one whole frame in it (the header itself is cut off): nothing worth keeping.
       this.opts.log.warn({ input: this.opts.input, file: path, err: (err as Error).message }, 'failed segment not kept');
+      try {
+        unlinkSync(join(this.opts.dir, path));
+      } catch {
+        /* already gone */
+      }
     }
   }
 
