@@ -154,10 +154,8 @@ export class RecordingExtension implements Extension, RecordingControl {
   }
 
   async stopRecording(name: string): Promise<void> {
-    const r = this.recorder(name);
-    const stopping = r.stop('command');
+    await this.recorder(name).stop('command');
     this.ctx.state.set(stateKey(name), false);
-    await stopping;
   }
 
   status(name: string): RecordingState & { input: string; room: string } {
