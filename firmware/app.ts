@@ -2,6 +2,7 @@ import type { BoardProfile } from './board/profile.js';
 import type { Config } from './config/config.js';
 import { EventBus } from './core/bus.js';
 import { createCaptureExtensions } from './capture/index.js';
+import { createRecordingExtensions } from './recording/index.js';
 import { createZonesExtensions } from './zones/index.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { CommandRegistry } from './core/commands.js';
@@ -52,6 +53,8 @@ export interface AppOptions {
 export class App {
   readonly ctx: BoxContext;
   readonly controller: Controller;
+  /** Every part, in start order (tests look up a feature's extension here). */
+  readonly extensions: readonly Extension[];
   readonly embeddedBroker?: EmbeddedBroker;
   private readonly runRecord: RunRecord;
 
@@ -108,6 +111,7 @@ export class App {
       publisher,
       outbox,
       state: store.state,
+      database: () => store.db,
       procRoot: config.procRoot ?? simTree?.root ?? '/',
       simTree,
       requestExit: opts.requestExit ?? (() => {}),
@@ -138,9 +142,10 @@ export class App {
       runRecord,
       new BoxDiagnostics(runRecord, VERSION, opts.logRing, selftest, (d) => retained.set(topics.diagnostics, d)),
       new AlarmEvents(bus, link, topics, clock),
-      // features: zones, capture, and the sim board's tooling over them
+      // features: zones, capture, recording, and the sim board's tooling over them
       ...zones,
       ...capture,
+      ...createRecordingExtensions(this.ctx, capture),
       ...createSimExtensions(this.ctx, { zones: zones[0], capture: capture[0] }),
       new Telemetry(config.telemetryS, config.dataDir, publisher, outbox, link, clock, log),
       { name: 'mqtt-connect', start: () => link.start(), stop() {} },
@@ -158,6 +163,7 @@ export class App {
         stop() {},
       },
     ];
+    this.extensions = extensions;
     this.controller = new Controller(extensions, log);
   }
 

@@ -10,6 +10,7 @@ import type { CommandRouter } from './mqtt/router.js';
 import type { Topics } from './mqtt/topics.js';
 import type { Outbox } from './outbox/outbox.js';
 import type { SimProcTree } from './sim/proc-tree.js';
+import type { Database } from './store/database.js';
 import type { StateStore } from './store/state-store.js';
 
 /** Everything a feature (zones, capture, console) is built from. Assembled once in app.ts. */
@@ -26,6 +27,9 @@ export interface BoxContext extends CoreContext {
   publisher: Publisher;
   outbox: Outbox;
   state: StateStore;
+  /** The box's SQLite connection (valid once the store has started). */
+  /** The box's database; undefined while persistence is off (a file from a newer firmware). */
+  database: () => Database | undefined;
   /** Root under which proc/asound is read: ROOMBOX_PROC_ROOT, the sim tree's root, or '/'. */
   procRoot: string;
   /** The sim board's /proc tree, when the box keeps its own. */

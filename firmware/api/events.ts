@@ -80,6 +80,24 @@ export const EVENTS = {
   }),
   alarm_clip: spec({ target: 'input', summary: 'samples at full scale', detail: Type.Object({ clipped: Type.Optional(Type.Array(Type.Integer())) }) }),
   alarm_cleared: spec({ target: 'input', summary: 'the alarm is over', detail: Type.Object({ alarm: OneOf(ALARMS) }) }),
+  record_started: spec({ target: 'input', summary: 'the input started recording', detail: Type.Object({ room: Type.String() }) }),
+  record_stopped: spec({ target: 'input', summary: 'the input stopped recording', detail: Type.Object({ reason: Type.String({ description: 'command, disk_full' }) }) }),
+  record_failed: spec({ target: 'input', summary: 'the encoder failed; a new file is tried after 5 s', detail: Type.Object({ error: Type.String() }) }),
+  record_segment_closed: spec({
+    target: 'input',
+    summary: 'a recording file was closed whole',
+    detail: Type.Object({ file: Type.String(), started_at: Timestamp, duration_s: Type.Number(), bytes: Type.Integer() }),
+  }),
+  record_segment_recovered: spec({
+    target: 'input',
+    summary: 'a file left open by a crash or power cut was cut after its last whole frame and finished',
+    detail: Type.Object({ file: Type.String(), duration_s: Type.Number(), cut_bytes: Type.Integer() }),
+  }),
+  record_disk_low: spec({ target: undefined, summary: 'the recording disk has less than ROOMBOX_RECORD_MIN_FREE_MB free', detail: Type.Object({ free_mb: Type.Number(), min_free_mb: Type.Number() }) }),
+  record_disk_ok: spec({ target: undefined, summary: 'the recording disk has room again', detail: Type.Object({ free_mb: Type.Number(), min_free_mb: Type.Number() }) }),
+  record_segment_deleted: spec({ target: undefined, summary: 'a file already copied off the box was deleted to make room', detail: Type.Object({ file: Type.String(), reason: Type.String() }) }),
+  record_uploaded: spec({ target: undefined, summary: 'a recording file was copied off the box and verified', detail: Type.Object({ file: Type.String() }) }),
+  record_upload_failed: spec({ target: undefined, summary: "a file's first failed copy (retried with backoff)", detail: Type.Object({ file: Type.String(), error: Type.String() }) }),
 } as const satisfies Record<string, EventSpec>;
 
 export type EventType = keyof typeof EVENTS;
@@ -91,6 +109,8 @@ type EventOf<K extends EventType> = { type: K; ts?: string } & TargetField<(type
 export type BoxEventInput = { [K in EventType]: EventOf<K> }[EventType];
 /** The detail of one event type. */
 export type EventDetail<K extends EventType> = (typeof EVENTS)[K] extends { detail: infer D extends TSchema } ? Static<D> : undefined;
+/** Event types about an input. */
+export type InputEventType = { [K in EventType]: (typeof EVENTS)[K]['target'] extends 'input' ? K : never }[EventType];
 /** Event types about a zone. */
 export type ZoneEventType = { [K in EventType]: (typeof EVENTS)[K]['target'] extends 'zone' ? K : never }[EventType];
 

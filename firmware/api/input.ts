@@ -14,6 +14,11 @@ export const InputState = Type.Object({
   format: Type.String({ description: 'sample format (S16_LE, S32_LE)' }),
   alarm: Alarm,
   pcm: Nullable(Type.String(), 'the ALSA PCM name the input opens'),
+  recording: Type.Optional(Type.Boolean({ description: 'the input records (the Home Assistant switch)' })),
+  record_file: Type.Optional(Nullable(Type.String(), 'the file being written, relative to the recording directory')),
+  record_duration_s: Type.Optional(Type.Number({ description: "the current file's duration, s" })),
+  record_bytes: Type.Optional(Type.Integer({ description: "the current file's size" })),
+  record_alarm: Type.Optional(Nullable(OneOf(['disk_low', 'disk_full', 'failed'] as const), 'recording alarm')),
 });
 export type InputState = Static<typeof InputState>;
 

@@ -41,6 +41,8 @@ export interface InputMatch {
 export interface InputProfile {
   name: string;
   label?: string;
+  /** The room name of its recordings (directory and SReview room); default: the input's name. */
+  room?: string;
   match: InputMatch;
   rate: number;
   channels: number;

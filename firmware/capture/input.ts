@@ -34,6 +34,14 @@ export interface InputOptions {
   retryMs?: number;
 }
 
+/** Another consumer of an input's samples (the recorder), fed after the meter. */
+export interface AudioTap {
+  /** Interleaved PCM in the input's format; only valid during the call. */
+  audio(data: Uint8Array, frames: number): void;
+  /** The stream broke: samples were lost, or the capture closed. */
+  gap(): void;
+}
+
 export const CLIP_HOLD_MS = 2000;
 const ALARM_WINDOW_HZ = 10;
 
@@ -52,6 +60,9 @@ export class CaptureInput {
   private where?: ResolvedInput;
   private stopped = false;
   private st: InputState;
+  private readonly taps: AudioTap[] = [];
+  /** Fields other features add to the retained state (recording). */
+  private extra: Record<string, unknown> = {};
   lastLevels?: LevelsReport;
   overruns = 0;
   failures = 0;
@@ -75,7 +86,17 @@ export class CaptureInput {
   }
 
   get state(): InputState {
-    return { ...this.st };
+    return { ...this.st, ...this.extra };
+  }
+
+  addTap(tap: AudioTap): void {
+    this.taps.push(tap);
+  }
+
+  /** Merges fields into the retained state and publishes it. */
+  extendState(fields: Record<string, unknown>): void {
+    this.extra = { ...this.extra, ...fields };
+    this.publishState();
   }
 
   /** The first look at the device: absent at start is reported like an unplug. */
@@ -142,9 +163,11 @@ export class CaptureInput {
           // Loudness first: a window the meter completes reports loudness up to its end.
           this.loudness.pushPcm(data, frames, this.opts.profile.format);
           this.meter.push(data, frames);
+          for (const t of this.taps) t.audio(data, frames);
         },
         overrun: () => {
           this.overruns++;
+          for (const t of this.taps) t.gap();
         },
         failed: (message) => {
           if (this.source !== source) return;
@@ -179,6 +202,7 @@ export class CaptureInput {
     const s = this.source;
     this.source = undefined;
     this.meter.reset();
+    for (const t of this.taps) t.gap();
     if (s) await s.close();
   }
 

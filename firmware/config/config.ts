@@ -5,6 +5,17 @@ export interface ZoneEnv {
   volumeSync: 'off' | 'player';
 }
 
+export interface RecordConfig {
+  /** ROOMBOX_RECORD=on: every input records from start-up. */
+  atStart: boolean;
+  dir: string;
+  segmentS: number;
+  minFreeMb: number;
+  /** ROOMBOX_RECORD_UPLOAD taken apart; undefined: no off-box copy. */
+  upload?: { user: string; host: string; port: number; path: string };
+  uploadKeyFile?: string;
+}
+
 export interface Config {
   id: string;
   board: string;
@@ -34,6 +45,7 @@ export interface Config {
   outboxMax: number;
   /** GPIO backend; auto picks cdev when /dev/gpiochip* exists. */
   gpio: 'auto' | 'cdev' | 'sysfs';
+  record: RecordConfig;
   /** Explicit proc root; undefined means '/' except on the sim board (own temporary tree). */
   procRoot?: string;
   /** The web page: undefined when ROOMBOX_HTTP=off. */

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { BOX_ID_RE, VARS, ZONE_NAME_RE, ZONE_VARS, type JsonSchema, type ZoneVarField } from './schema.js';
+import { BOX_ID_RE, UPLOAD_RE, VARS, ZONE_NAME_RE, ZONE_VARS, type JsonSchema, type ZoneVarField } from './schema.js';
 import { ConfigError, type Config, type ZoneEnv } from './config.js';
 import { isPasswordHash } from './password-hash.js';
 
@@ -138,6 +139,17 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { stdinIsTTY?: boolean;
       problems.push(`ROOMBOX_HTTP_PASSWORD_FILE='${printable(httpPasswordFile)}' is invalid: expected a readable file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   }
+  const upload = values.get('ROOMBOX_RECORD_UPLOAD') as string | undefined;
+  const uploadPort = upload === undefined ? undefined : parseUpload(upload)?.port;
+  if (uploadPort !== undefined && (uploadPort < 1 || uploadPort > 65535)) problems.push(`ROOMBOX_RECORD_UPLOAD='${printable(upload!)}' is invalid: the port must be 1-65535`);
+  const keyFile = values.get('ROOMBOX_RECORD_UPLOAD_KEY_FILE') as string | undefined;
+  if (keyFile !== undefined) {
+    try {
+      readFileSync(keyFile);
+    } catch (err) {
+      problems.push(`ROOMBOX_RECORD_UPLOAD_KEY_FILE='${printable(keyFile)}' is invalid: expected a readable SSH private key file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
   if (values.has('ROOMBOX_MQTT_CERT_FILE') !== values.has('ROOMBOX_MQTT_KEY_FILE')) {
     problems.push('ROOMBOX_MQTT_CERT_FILE is invalid: a client certificate needs ROOMBOX_MQTT_KEY_FILE too (set both or neither)');
   }
@@ -174,6 +186,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { stdinIsTTY?: boolean;
     quietLufs: get<number | undefined>('ROOMBOX_QUIET_LUFS', undefined),
     outboxMax: get('ROOMBOX_OUTBOX_MAX', 100000),
     gpio: get('ROOMBOX_GPIO', 'auto'),
+    record: {
+      atStart: get<string>('ROOMBOX_RECORD', 'off') === 'on',
+      dir: get('ROOMBOX_RECORD_DIR', join(get('ROOMBOX_DATA_DIR', './data'), 'recordings')),
+      segmentS: get('ROOMBOX_RECORD_SEGMENT_S', 300),
+      minFreeMb: get('ROOMBOX_RECORD_MIN_FREE_MB', 500),
+      upload: parseUpload(get<string | undefined>('ROOMBOX_RECORD_UPLOAD', undefined)),
+      uploadKeyFile: keyFile,
+    },
     procRoot: get<string | undefined>('ROOMBOX_PROC_ROOT', undefined),
     http,
     httpPasswordHash,
@@ -181,6 +201,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { stdinIsTTY?: boolean;
     zones,
   };
   return { config: deepFreeze(config), warnings };
+}
+
+function parseUpload(value: string | undefined): Config['record']['upload'] {
+  const m = value === undefined ? null : UPLOAD_RE.exec(value);
+  if (!m) return undefined;
+  return m[1] !== undefined ? { user: m[1], host: m[2]!, port: 22, path: m[3]! } : { user: m[4]!, host: m[5]!, port: Number(m[6]), path: m[7]! };
 }
 
 /** The config as `config` shows it: secrets as ***. */

@@ -27,6 +27,8 @@ const path: JsonSchema = { type: 'string', minLength: 1 };
 
 export const BOX_ID_RE = /^[a-z0-9][a-z0-9-]{0,31}$/;
 export const ZONE_NAME_RE = /^[a-z][a-z0-9_]{0,31}$/;
+/** rsync's `user@host:/path`, or OpenSSH's URI form `ssh://user@host:port/path` (scp takes it too). */
+export const UPLOAD_RE = /^(?:([A-Za-z0-9._-]+)@([A-Za-z0-9.-]+):(\/\S*)|ssh:\/\/([A-Za-z0-9._-]+)@([A-Za-z0-9.-]+):(\d{1,5})(\/\S*))$/;
 
 export const VARS: readonly VarSpec[] = [
   { name: 'ROOMBOX_ID', schema: str(BOX_ID_RE), allowed: 'lower-case letters, digits and -, 1-32 characters, not starting with -', default: 'from the hostname', meaning: 'box id' },
@@ -54,6 +56,12 @@ export const VARS: readonly VarSpec[] = [
   { name: 'ROOMBOX_QUIET_LUFS', schema: num(-120, 0), allowed: 'LUFS, -120 to 0', default: 'unset: no quiet alarm', meaning: 'quiet alarm: short-term loudness under this for ROOMBOX_SILENCE_S' },
   { name: 'ROOMBOX_OUTBOX_MAX', schema: int(10, 10_000_000), allowed: 'a whole number 10-10000000', default: '100000', meaning: 'messages kept while the broker is away' },
   { name: 'ROOMBOX_GPIO', schema: oneOf('auto', 'cdev', 'sysfs'), allowed: 'auto, cdev or sysfs', default: 'auto', meaning: 'GPIO backend: cdev (the kernel GPIO character device), sysfs (/sys/class/gpio through onoff), auto (cdev when /dev/gpiochip* exists, else sysfs)' },
+  { name: 'ROOMBOX_RECORD', schema: oneOf('on', 'off'), allowed: 'on or off', default: 'off', meaning: 'on: every input records from start-up whenever it is present' },
+  { name: 'ROOMBOX_RECORD_DIR', schema: path, allowed: 'a directory path', default: '<ROOMBOX_DATA_DIR>/recordings', meaning: 'where recordings are written (<room>/<YYYY-MM-DD>/<HH-MM-SS>.flac, UTC)' },
+  { name: 'ROOMBOX_RECORD_SEGMENT_S', schema: int(1, 86400), allowed: 'whole seconds, 1-86400', default: '300', meaning: 'length of one recording file' },
+  { name: 'ROOMBOX_RECORD_MIN_FREE_MB', schema: num(0, 10_000_000), allowed: 'megabytes, 0-10000000', default: '500', meaning: 'alarm when the recording disk has less free space' },
+  { name: 'ROOMBOX_RECORD_UPLOAD', schema: str(UPLOAD_RE), allowed: 'user@host:/path, or ssh://user@host:port/path for another SSH port', default: 'unset: no off-box copy', meaning: 'copy each closed recording there with rsync over SSH' },
+  { name: 'ROOMBOX_RECORD_UPLOAD_KEY_FILE', schema: path, allowed: 'a readable SSH private key file', default: 'unset: ssh\'s default keys', meaning: 'SSH key for the upload' },
   { name: 'ROOMBOX_PROC_ROOT', schema: path, allowed: 'a directory path', default: '/', meaning: 'root under which proc/asound is read' },
   { name: 'ROOMBOX_HTTP', schema: str(/^(off|([A-Za-z0-9.-]+:|\[[0-9A-Fa-f:]+\]:)?\d{1,5})$/), allowed: 'off, a port, or host:port', default: '127.0.0.1:8080', meaning: "the box's web page (under systemd, a socket passed in LISTEN_FDS is used instead)" },
   { name: 'ROOMBOX_HTTP_PASSWORD_FILE', schema: path, allowed: "a readable file holding one line from 'roombox passwd'", default: 'unset: the page is read-only', meaning: 'salted scrypt hash of the web page password' },

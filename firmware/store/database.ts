@@ -9,6 +9,20 @@ export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE outbox (seq INTEGER PRIMARY KEY, topic TEXT NOT NULL, payload TEXT NOT NULL);
    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
    CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  // Recording segments: which are closed, which are copied off the box, which were deleted.
+  `CREATE TABLE recording_segment (
+     path TEXT PRIMARY KEY,
+     input TEXT NOT NULL,
+     started_at TEXT NOT NULL,
+     closed INTEGER NOT NULL DEFAULT 0,
+     frames INTEGER,
+     bytes INTEGER,
+     uploaded_at TEXT,
+     deleted_at TEXT,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     last_error TEXT
+   );
+   CREATE INDEX recording_segment_pending ON recording_segment (closed, uploaded_at, deleted_at);`,
 ];
 
 export const DB_FILE = 'roombox.db';

@@ -218,4 +218,21 @@ describe('configuration from the environment', { timeout: 60_000 }, () => {
     const doc = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'configuration.md'), 'utf8');
     for (const n of names) assert.match(doc, new RegExp(`\\b${n}\\b`), `${n} in docs/configuration.md`);
   });
+
+  it('reads the recording variables', () => {
+    const key = join(dir, 'upload_key');
+    writeFileSync(key, 'key\n');
+    const { config } = loadConfig({ ROOMBOX_DATA_DIR: '/var/lib/roombox' }, { hostname: 'box' });
+    assert.deepEqual(config.record, { atStart: false, dir: '/var/lib/roombox/recordings', segmentS: 300, minFreeMb: 500, upload: undefined, uploadKeyFile: undefined });
+    const on = loadConfig({ ROOMBOX_RECORD: 'on', ROOMBOX_RECORD_DIR: '/srv/rec', ROOMBOX_RECORD_SEGMENT_S: '60', ROOMBOX_RECORD_MIN_FREE_MB: '200', ROOMBOX_RECORD_UPLOAD: 'video@store.example:/srv/backup', ROOMBOX_RECORD_UPLOAD_KEY_FILE: key }, { hostname: 'box' }).config.record;
+    assert.deepEqual(on, { atStart: true, dir: '/srv/rec', segmentS: 60, minFreeMb: 200, upload: { user: 'video', host: 'store.example', port: 22, path: '/srv/backup' }, uploadKeyFile: key });
+    assert.deepEqual(loadConfig({ ROOMBOX_RECORD_UPLOAD: 'ssh://video@10.0.0.5:2222/srv/backup' }, { hostname: 'box' }).config.record.upload, { user: 'video', host: '10.0.0.5', port: 2222, path: '/srv/backup' });
+    assert.deepEqual(problems({ ROOMBOX_RECORD: 'yes', ROOMBOX_RECORD_SEGMENT_S: '0', ROOMBOX_RECORD_UPLOAD: 'store.example:/srv', ROOMBOX_RECORD_UPLOAD_KEY_FILE: join(dir, 'nope') }), [
+      "ROOMBOX_RECORD='yes' is invalid: expected on or off",
+      "ROOMBOX_RECORD_SEGMENT_S='0' is invalid: expected whole seconds, 1-86400",
+      "ROOMBOX_RECORD_UPLOAD='store.example:/srv' is invalid: expected user@host:/path, or ssh://user@host:port/path for another SSH port",
+      `ROOMBOX_RECORD_UPLOAD_KEY_FILE='${join(dir, 'nope')}' is invalid: expected a readable SSH private key file (ENOENT)`,
+    ]);
+    assert.deepEqual(problems({ ROOMBOX_RECORD_UPLOAD: 'ssh://v@h:99999/x' }), ["ROOMBOX_RECORD_UPLOAD='ssh://v@h:99999/x' is invalid: the port must be 1-65535"]);
+  });
 });
