@@ -33,7 +33,7 @@ const rank = (f) => {
 };
 chosen.sort((a, b) => rank(a) - rank(b));
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
-const fileTimeoutS = Number(process.env.TEST_FILE_TIMEOUT_S ?? 900);
+const fileTimeoutS = Number(process.env.TEST_FILE_TIMEOUT_S ?? 1500);
 const runTimeoutS = Number(process.env.TEST_RUN_TIMEOUT_S ?? 3600);
 
 const child = spawn(
