@@ -64,6 +64,8 @@ const WAL_CHECKPOINT_BYTES = 4 * 1024 * 1024;
  */
 export class Database {
   private walFd?: FileHandle;
+  /** The queue of transactions: each starts once the one before it has ended. */
+  private turns: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly raw: sqlite3.Database,
@@ -160,8 +162,23 @@ export class Database {
     return new Promise((resolve, reject) => this.raw.all(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as T[]))));
   }
 
-  /** Runs fn inside one transaction. Statements queue on the one connection in order. */
-  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs fn inside one transaction. Transactions take turns: the connection is shared by the
+   * outbox, the state store, recording and selftest, and a second BEGIN, or a PRAGMA
+   * synchronous, sent while another's transaction is open fails ("cannot start a transaction
+   * within a transaction", "Safety level may not be changed inside a transaction").
+   */
+  transaction<T>(fn: () => Promise<T>): Promise<T> {
+    return this.inTurn(() => this.unqueuedTransaction(fn));
+  }
+
+  private inTurn<T>(fn: () => Promise<T>): Promise<T> {
+    const turn = this.turns.then(fn);
+    this.turns = turn.catch(() => {});
+    return turn;
+  }
+
+  private async unqueuedTransaction<T>(fn: () => Promise<T>): Promise<T> {
     await this.exec('BEGIN IMMEDIATE');
     try {
       const result = await fn();
@@ -174,13 +191,15 @@ export class Database {
   }
 
   /** Runs fn in one transaction committed with an fsync of the WAL: it survives a power cut. */
-  async durable<T>(fn: () => Promise<T>): Promise<T> {
-    await this.exec('PRAGMA synchronous=FULL');
-    try {
-      return await this.transaction(fn);
-    } finally {
-      await this.exec('PRAGMA synchronous=NORMAL').catch(() => {});
-    }
+  durable<T>(fn: () => Promise<T>): Promise<T> {
+    return this.inTurn(async () => {
+      await this.exec('PRAGMA synchronous=FULL');
+      try {
+        return await this.unqueuedTransaction(fn);
+      } finally {
+        await this.exec('PRAGMA synchronous=NORMAL').catch(() => {});
+      }
+    });
   }
 
   /** Runs one write that must survive a power cut. */

@@ -15,6 +15,33 @@ import { WatchedClock } from '../helpers/watched-clock.js';
 const { logger: log } = createLogger('silent');
 
 describe('database and persisted state', { timeout: 300_000 }, () => {
+  it('lets a durable write and a transaction that overlap in time both commit, one after the other', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'roombox-db-'));
+    const db = (await Database.open(dir, log)).db!;
+    try {
+      await db.exec('CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)');
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let entered!: () => void;
+      const inside = new Promise<void>((r) => (entered = r));
+      // The outbox's kind of transaction: it waits on something while it is open.
+      const first = db.transaction(async () => {
+        await db.run("INSERT INTO t VALUES ('a', 1)");
+        entered();
+        await held;
+        await db.run("INSERT INTO t VALUES ('b', 2)");
+      });
+      await inside;
+      // Selftest's or recording's durable write, asked for while that transaction is open.
+      const second = db.durableRun("INSERT INTO t VALUES ('c', 3)");
+      release();
+      await Promise.all([first, second]);
+      assert.deepEqual(await db.all('SELECT k, v FROM t ORDER BY k'), [{ k: 'a', v: 1 }, { k: 'b', v: 2 }, { k: 'c', v: 3 }]);
+    } finally {
+      await db.close();
+    }
+  });
+
   it('moves a damaged database aside, starts a fresh one, and the box reports it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'roombox-db-'));
     writeFileSync(join(dir, DB_FILE), Buffer.concat([Buffer.from('this is not a database'), Buffer.alloc(8192, 0xa5)]));
