@@ -29,6 +29,8 @@ import { RunRecord } from './diagnostics/run-record.js';
 import { AlarmEvents } from './mqtt/alarm-events.js';
 import { createSimExtensions } from './sim/extension.js';
 import { createSimProcTree } from './sim/sim-board.js';
+import { SafeModeControls } from './safe-mode/controls.js';
+import { SafeMode } from './safe-mode/safe-mode.js';
 import { Store } from './store/store.js';
 import { VERSION } from './version.js';
 import { createWebExtensions } from './web/box-web.js';
@@ -91,6 +93,7 @@ export class App {
     const discovery = new DiscoveryRegistry();
     this.runRecord = new RunRecord(config.dataDir, log);
     const runRecord = this.runRecord;
+    const safeMode = new SafeMode({ ...config.safeMode, run: runRecord, bus, clock, log });
     const simTree = profile.simulated && config.procRoot === undefined ? createSimProcTree(profile) : undefined;
 
     this.ctx = {
@@ -114,10 +117,14 @@ export class App {
       database: () => store.db,
       procRoot: config.procRoot ?? simTree?.root ?? '/',
       simTree,
+      safeMode,
       requestExit: opts.requestExit ?? (() => {}),
     };
 
-    const haDiscovery = config.haDiscovery ? new HaDiscovery(discovery, { id: config.id, board: profile.name, version: VERSION }, topics, link, router, retained, clock, log, random) : undefined;
+    // In safe mode the entities of the parts that do not run stay in Home Assistant as they were.
+    const haDiscovery = config.haDiscovery
+      ? new HaDiscovery(discovery, { id: config.id, board: profile.name, version: VERSION }, topics, link, router, retained, clock, log, random, () => safeMode.active)
+      : undefined;
     const info = {
       id: config.id,
       version: VERSION,
@@ -129,7 +136,12 @@ export class App {
 
     const zones = createZonesExtensions(this.ctx);
     const capture = createCaptureExtensions(this.ctx);
+    // Safe mode: the run record counts this start first of all (a crash anywhere later still
+    // counts); the zones and capture hold themselves safe, and what is wrapped in
+    // `safeMode.unlessSafe` waits for safe mode to end. Everything else runs in safe mode.
     const extensions: Extension[] = [
+      runRecord,
+      safeMode,
       ...(this.embeddedBroker ? [this.embeddedBroker] : []),
       store,
       outbox,
@@ -139,18 +151,18 @@ export class App {
       ...(haDiscovery ? [haDiscovery] : []),
       new Announce(info, topics, link, retained, haDiscovery, bus, log),
       new BoxEntities(discovery, topics, profile, config.telemetryS),
-      runRecord,
-      new BoxDiagnostics(runRecord, VERSION, opts.logRing, selftest, (d) => retained.set(topics.diagnostics, d)),
+      new BoxDiagnostics(runRecord, safeMode, VERSION, opts.logRing, selftest, (d) => retained.set(topics.diagnostics, d)),
       new AlarmEvents(bus, link, topics, clock),
       // features: zones, capture, recording, and the sim board's tooling over them
       ...zones,
       ...capture,
-      ...createRecordingExtensions(this.ctx, capture),
+      ...createRecordingExtensions(this.ctx, capture).map((e) => safeMode.unlessSafe(e)),
       ...createSimExtensions(this.ctx, { zones: zones[0], capture: capture[0] }),
       new Telemetry(config.telemetryS, config.dataDir, publisher, outbox, link, clock, log),
       { name: 'mqtt-connect', start: () => link.start(), stop() {} },
       // features: console
       ...createDiagnosticsExtensions(this.ctx),
+      new SafeModeControls(this.ctx, safeMode),
       ...createWebExtensions(this.ctx),
       new SystemdNotify(process.env, bus, clock, log, () => `online as ${topics.base}`),
       {
@@ -159,6 +171,7 @@ export class App {
           bus.emit('box.event', { type: 'started', detail: { version: VERSION, board: profile.name } });
           if (store.recovery) bus.emit('box.event', { type: 'database_recovered', detail: store.recovery });
           if (store.unavailable) bus.emit('box.event', { type: 'storage_error', detail: { error: store.unavailable, persistence: 'off' } });
+          safeMode.begin();
         },
         stop() {},
       },

@@ -2,6 +2,7 @@ import type { BoardProfile } from './board/profile.js';
 import type { Config } from './config/config.js';
 import type { CoreContext } from './core/context.js';
 import type { LogRing } from './core/logger.js';
+import type { SafeModeView } from './core/safe-mode-view.js';
 import type { DiscoveryRegistry } from './mqtt/discovery.js';
 import type { MqttLink } from './mqtt/link.js';
 import type { Publisher } from './mqtt/publisher.js';
@@ -34,6 +35,8 @@ export interface BoxContext extends CoreContext {
   procRoot: string;
   /** The sim board's /proc tree, when the box keeps its own. */
   simTree?: SimProcTree;
+  /** Safe mode (boot-loop protection): features that touch the amps or capture consult it at start. */
+  safeMode: SafeModeView;
   /** Asks main to stop the process (exit code given) — used by `restart`. */
   requestExit(code: number): void;
 }

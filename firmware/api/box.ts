@@ -24,6 +24,8 @@ export const Diagnostics = Type.Object({
   version: Type.String({ description: 'firmware version' }),
   selftest: OneOf(['PASS', 'FAIL', 'not run'] as const, 'result of the last selftest'),
   selftest_failed: Type.Array(Type.String(), { description: 'the items the last selftest failed' }),
+  safe_mode: Type.Boolean({ description: 'the box runs in safe mode: amps muted and off, capture and recording stopped' }),
+  unclean_starts: Type.Integer({ minimum: 0, description: 'starts in a row after a run that did not end cleanly (reset by a clean stop or a clean run of ROOMBOX_SAFE_MODE_CLEAN_S)' }),
 });
 export type Diagnostics = Static<typeof Diagnostics>;
 

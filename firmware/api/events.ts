@@ -27,6 +27,16 @@ export const EVENTS = {
     summary: 'the database cannot be written (disk full, I/O error), or is from a newer firmware and kept untouched (`persistence: "off"`: the box runs without it)',
     detail: Type.Object({ error: Type.String(), persistence: Type.Optional(Type.Literal('off')) }),
   }),
+  safe_mode_entered: spec({
+    target: undefined,
+    summary: 'the box started in safe mode after ROOMBOX_SAFE_MODE_AFTER unclean starts in a row: amps muted and off, capture and recording stopped',
+    detail: Type.Object({ unclean_starts: Type.Integer({ description: 'runs in a row that ended in a crash, kill, watchdog or power loss' }), after: Type.Integer({ description: 'ROOMBOX_SAFE_MODE_AFTER' }) }),
+  }),
+  safe_mode_left: spec({
+    target: undefined,
+    summary: 'safe mode ended: the zones, capture and recording run again',
+    detail: Type.Object({ how: OneOf(['command', 'clean_run'] as const, "`command`: 'safe-mode off' (console, P/request, the Home Assistant button); `clean_run`: ROOMBOX_SAFE_MODE_CLEAN_S without a crash") }),
+  }),
   outbox_dropped: spec({
     target: undefined,
     summary: 'the outbox overflowed while the broker was away: the oldest messages were dropped',

@@ -80,9 +80,18 @@ export class CaptureExtension implements Extension {
         },
       });
     }
-    const cards = readCards(ctx.procRoot);
-    for (const p of ctx.profile.inputs) this.inputs.get(p.name)!.begin(resolveInput(p.match, cards));
-    this.scanTimer = ctx.clock.setInterval(() => this.scan(), SCAN_MS);
+    if (ctx.safeMode.active) {
+      // Safe mode: no device is opened; the state says so until safe mode ends.
+      for (const input of this.inputs.values()) input.announce();
+      ctx.safeMode.onLeave(() => this.open());
+    } else this.open();
+  }
+
+  /** The first look at the devices, then hot-plug polling. */
+  private open(): void {
+    const cards = readCards(this.ctx.procRoot);
+    for (const p of this.ctx.profile.inputs) this.inputs.get(p.name)!.begin(resolveInput(p.match, cards));
+    this.scanTimer = this.ctx.clock.setInterval(() => this.scan(), SCAN_MS);
   }
 
   async stop(): Promise<void> {

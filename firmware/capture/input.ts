@@ -99,6 +99,11 @@ export class CaptureInput {
     this.publishState();
   }
 
+  /** Publishes the state as it is (safe mode: nothing opened, not capturing). */
+  announce(): void {
+    this.publishState();
+  }
+
   /** The first look at the device: absent at start is reported like an unplug. */
   begin(where: ResolvedInput | undefined): void {
     if (where) this.present(where);

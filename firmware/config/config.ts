@@ -45,6 +45,8 @@ export interface Config {
   outboxMax: number;
   /** GPIO backend; auto picks cdev when /dev/gpiochip* exists. */
   gpio: 'auto' | 'cdev' | 'sysfs';
+  /** Safe mode after `after` unclean starts in a row (0: never); a run of `cleanS` seconds is clean. */
+  safeMode: { after: number; cleanS: number };
   record: RecordConfig;
   /** Explicit proc root; undefined means '/' except on the sim board (own temporary tree). */
   procRoot?: string;

@@ -186,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { stdinIsTTY?: boolean;
     quietLufs: get<number | undefined>('ROOMBOX_QUIET_LUFS', undefined),
     outboxMax: get('ROOMBOX_OUTBOX_MAX', 100000),
     gpio: get('ROOMBOX_GPIO', 'auto'),
+    safeMode: { after: get('ROOMBOX_SAFE_MODE_AFTER', 5), cleanS: get('ROOMBOX_SAFE_MODE_CLEAN_S', 600) },
     record: {
       atStart: get<string>('ROOMBOX_RECORD', 'off') === 'on',
       dir: get('ROOMBOX_RECORD_DIR', join(get('ROOMBOX_DATA_DIR', './data'), 'recordings')),

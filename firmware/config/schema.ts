@@ -55,6 +55,8 @@ export const VARS: readonly VarSpec[] = [
   { name: 'ROOMBOX_SILENCE_S', schema: num(0.1, 86400), allowed: 'seconds, 0.1-86400', default: '10', meaning: 'silence alarm hold time' },
   { name: 'ROOMBOX_QUIET_LUFS', schema: num(-120, 0), allowed: 'LUFS, -120 to 0', default: 'unset: no quiet alarm', meaning: 'quiet alarm: short-term loudness under this for ROOMBOX_SILENCE_S' },
   { name: 'ROOMBOX_OUTBOX_MAX', schema: int(10, 10_000_000), allowed: 'a whole number 10-10000000', default: '100000', meaning: 'messages kept while the broker is away' },
+  { name: 'ROOMBOX_SAFE_MODE_AFTER', schema: int(0, 1000), allowed: 'a whole number 0-1000 (0 turns safe mode off)', default: '5', meaning: 'start in safe mode (amps muted and off, capture and recording stopped) after this many unclean starts in a row' },
+  { name: 'ROOMBOX_SAFE_MODE_CLEAN_S', schema: int(1, 86400), allowed: 'whole seconds, 1-86400', default: '600', meaning: 'a run this long counts as clean: the unclean-start count goes back to 0 and safe mode ends' },
   { name: 'ROOMBOX_GPIO', schema: oneOf('auto', 'cdev', 'sysfs'), allowed: 'auto, cdev or sysfs', default: 'auto', meaning: 'GPIO backend: cdev (the kernel GPIO character device), sysfs (/sys/class/gpio through onoff), auto (cdev when /dev/gpiochip* exists, else sysfs)' },
   { name: 'ROOMBOX_RECORD', schema: oneOf('on', 'off'), allowed: 'on or off', default: 'off', meaning: 'on: every input records from start-up whenever it is present' },
   { name: 'ROOMBOX_RECORD_DIR', schema: path, allowed: 'a directory path', default: '<ROOMBOX_DATA_DIR>/recordings', meaning: 'where recordings are written (<room>/<YYYY-MM-DD>/<HH-MM-SS>.flac, UTC)' },

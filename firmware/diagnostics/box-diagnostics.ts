@@ -1,16 +1,18 @@
 import type { Diagnostics } from '../api/box.js';
 import type { Extension } from '../core/extension.js';
 import type { LogRing } from '../core/logger.js';
+import type { SafeModeView } from '../core/safe-mode-view.js';
 import type { SelfTestRegistry } from '../core/selftest.js';
 import type { RunRecord } from './run-record.js';
 
-/** The retained P/diagnostics: restart reason, boot count, last error, version, last selftest. */
+/** The retained P/diagnostics: restart reason, boot count, last error, version, last selftest, safe mode. */
 export class BoxDiagnostics implements Extension {
   readonly name = 'box-diagnostics';
   private value?: Diagnostics;
 
   constructor(
     private readonly run: RunRecord,
+    private readonly safeMode: SafeModeView,
     private readonly version: string,
     private readonly logRing: LogRing,
     private readonly selftest: SelfTestRegistry,
@@ -26,7 +28,10 @@ export class BoxDiagnostics implements Extension {
       version: this.version,
       selftest: 'not run',
       selftest_failed: [],
+      safe_mode: this.safeMode.active,
+      unclean_starts: this.safeMode.uncleanStarts,
     };
+    this.safeMode.onChange(() => this.update({ safe_mode: this.safeMode.active, unclean_starts: this.safeMode.uncleanStarts }));
     this.logRing.onError((message) => this.update({ last_error: message.slice(0, 250) }));
     this.selftest.onResult((results) => {
       const failed = results.filter((r) => !r.ok).map((r) => r.name);

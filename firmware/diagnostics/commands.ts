@@ -129,12 +129,14 @@ export function registerDiagnostics(ctx: BoxContext, startedAt: number): void {
         zones,
         inputs,
         outbox: { depth: o.depth, dropped: o.dropped, last_seq: o.lastSeq },
+        safe_mode: { active: ctx.safeMode.active, unclean_starts: ctx.safeMode.uncleanStarts, after: ctx.safeMode.after },
         last_errors: errors,
       };
       const zoneLines = Object.entries(zones).map(([n, s]) => `  ${n}: ${s ? `power=${s.power} mode=${s.mode} playing=${s.playing} volume=${s.volume} (${s.volume_db} dB) mute=${s.mute} fault=${s.fault}` : 'no state yet'}`);
       const inputLines = Object.entries(inputs).map(([n, s]) => `  ${n}: ${s ? `present=${s.present} capturing=${s.capturing} alarm=${s.alarm}` : 'no state yet'}`);
       const text = [
         `roombox ${data.version}  id ${data.id}  board ${data.board}  up ${data.uptime_s} s`,
+        ...(ctx.safeMode.active ? [`SAFE MODE after ${ctx.safeMode.uncleanStarts} unclean starts: amps muted and off,`, `  capture and recording stopped ('safe-mode off' ends it)`] : []),
         `mqtt: ${data.mqtt.connected ? 'connected' : 'DISCONNECTED'}, ${data.mqtt.reconnects} reconnects${data.mqtt.last_error ? `, last error: ${data.mqtt.last_error}` : ''}`,
         `zones:${zoneLines.length ? '' : ' none'}`,
         ...zoneLines,

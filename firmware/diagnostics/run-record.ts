@@ -8,6 +8,8 @@ import type { Logger } from '../core/logger.js';
 interface Record {
   boot_count: number;
   last_exit: 'running' | 'clean stop' | 'crash';
+  /** Runs in a row that did not end cleanly, counting the previous one (safe mode counts on it). */
+  unclean_starts?: number;
 }
 
 export const RUN_FILE = 'run-state.json';
@@ -24,6 +26,11 @@ export class RunRecord implements Extension {
   readonly name = 'run-record';
   reason: RestartReason = 'first start';
   bootCount = 1;
+  /**
+   * Starts in a row after a run that did not end cleanly (crash, kill, watchdog, power loss);
+   * 0 after a clean stop, and again once this run has been clean long enough (`resetUncleanStarts`).
+   */
+  uncleanStarts = 0;
   /** Set before stop: 0 is a clean stop, anything else a crash. */
   exitCode = 0;
 
@@ -41,12 +48,20 @@ export class RunRecord implements Extension {
     else if (systemd === 'watchdog') this.reason = 'watchdog';
     else this.reason = 'power loss or unknown';
     this.bootCount = (previous?.boot_count ?? 0) + 1;
-    this.write({ boot_count: this.bootCount, last_exit: 'running' });
-    this.log.info({ restart_reason: this.reason, boot_count: this.bootCount }, 'run recorded');
+    const unclean = previous !== undefined && previous.last_exit !== 'clean stop';
+    this.uncleanStarts = unclean ? (typeof previous.unclean_starts === 'number' ? previous.unclean_starts : 0) + 1 : 0;
+    this.write({ boot_count: this.bootCount, last_exit: 'running', unclean_starts: this.uncleanStarts });
+    this.log.info({ restart_reason: this.reason, boot_count: this.bootCount, unclean_starts: this.uncleanStarts }, 'run recorded');
+  }
+
+  /** This run has been clean long enough, or safe mode was ended by hand: a crash from now on counts from 1. */
+  resetUncleanStarts(): void {
+    this.uncleanStarts = 0;
+    this.write({ boot_count: this.bootCount, last_exit: 'running', unclean_starts: 0 });
   }
 
   stop(): void {
-    this.write({ boot_count: this.bootCount, last_exit: this.exitCode === 0 ? 'clean stop' : 'crash' });
+    this.write({ boot_count: this.bootCount, last_exit: this.exitCode === 0 ? 'clean stop' : 'crash', unclean_starts: this.uncleanStarts });
   }
 
   private read(): Record | undefined {

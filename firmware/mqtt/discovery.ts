@@ -55,6 +55,8 @@ export class DiscoveryRegistry {
 export class HaDiscovery implements Extension {
   readonly name = 'ha-discovery';
   private readonly removed = new Map<string, string>();
+  /** Entries of the retained message kept as they were while `keepVanished()` (safe mode). */
+  private readonly kept = new Map<string, Record<string, unknown>>();
   private birthTimer?: TimerHandle;
   private lastPublished?: string;
 
@@ -68,6 +70,8 @@ export class HaDiscovery implements Extension {
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly random: () => number = Math.random,
+    /** True while entities may be missing only for now (safe mode): they are kept, not removed. */
+    private readonly keepVanished: () => boolean = () => false,
   ) {}
 
   start(): void {
@@ -107,23 +111,27 @@ export class HaDiscovery implements Extension {
       return;
     }
     let found = false;
+    let keep = false;
     for (const [key, entry] of Object.entries(old.cmps ?? {})) {
       const stale = !this.registry.has(key) && !this.removed.has(key) && typeof entry?.p === 'string' && Object.keys(entry).length > 1;
-      if (stale) {
+      if (stale && this.keepVanished()) {
+        if (!this.kept.has(key)) keep = true;
+        this.kept.set(key, entry as Record<string, unknown>);
+      } else if (stale) {
         this.removed.set(key, entry.p!);
         found = true;
       }
     }
-    if (found) {
-      this.log.info({ removed: [...this.removed.keys()] }, 'removing vanished Home Assistant entities');
-      void this.publish();
-    }
+    if (found) this.log.info({ removed: [...this.removed.keys()] }, 'removing vanished Home Assistant entities');
+    if (keep) this.log.info({ kept: [...this.kept.keys()] }, 'keeping the Home Assistant entities of the parts safe mode stopped');
+    if (found || keep) void this.publish();
   }
 
   message(): Record<string, unknown> {
     const { id, board, version } = this.device;
     const cmps: Record<string, Record<string, unknown>> = {};
     for (const [key, p] of this.removed) if (!this.registry.has(key)) cmps[key] = { p };
+    for (const [key, entry] of this.kept) if (!this.registry.has(key)) cmps[key] = entry;
     for (const c of this.registry.all()) cmps[c.key] = { p: c.platform, unique_id: `roombox_${id}_${c.key}`, ...c.config };
     return {
       dev: { identifiers: [`roombox_${id}`], name: `roombox ${id}`, manufacturer: 'roombox', model: board, sw_version: version },

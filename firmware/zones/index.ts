@@ -55,6 +55,7 @@ export class ZonesExtension implements Extension {
         ctx.selftest.register({ name: `zone ${p.name}: hardware opens`, run: async () => ({ ok: false, detail }) });
       }
     }
+    if (ctx.safeMode.active) ctx.safeMode.onLeave(() => this.leaveSafeMode());
     if (hw.lines.length > 0) {
       ctx.selftest.register({
         name: 'GPIO backend',
@@ -103,13 +104,31 @@ export class ZonesExtension implements Extension {
       });
     }
     this.registerSelfTests(p, chip, hw);
-    await zone.start();
+    // Safe mode: the amp is held muted and off; playback and the player are not followed.
+    const hold = ctx.safeMode.active;
+    await zone.start({ hold });
     const sources = [new ProcPlaybackSource(ctx.procRoot, p.playback), ...(link ? [link.playbackSource()] : [])];
     const detector = new PlaybackDetector(sources, ctx.clock, (playing) => zone.onPlayback(playing));
-    link?.start(() => zone.republish());
     this.detectors.set(p.name, detector);
-    detector.start();
-    ctx.log.info({ zone: p.name, chip: p.amp.chip, state: zone.state }, 'zone started');
+    if (!hold) this.follow(p.name);
+    ctx.log.info({ zone: p.name, chip: p.amp.chip, state: zone.state, ...(hold ? { safe_mode: true } : {}) }, 'zone started');
+  }
+
+  /** Playback detection and the player link: what makes the zone follow the audio. */
+  private follow(name: string): void {
+    const zone = this.zones.get(name)!;
+    this.players.get(name)?.start(() => zone.republish());
+    this.detectors.get(name)!.start();
+  }
+
+  /** Safe mode ended: each zone gets its settings back and follows the audio again. */
+  private async leaveSafeMode(): Promise<void> {
+    for (const [name, zone] of this.zones) {
+      if (!zone.heldSafe) continue;
+      await zone.release();
+      this.follow(name);
+      this.ctx.log.info({ zone: name, state: zone.state }, 'zone out of safe mode');
+    }
   }
 
   async stop(): Promise<void> {

@@ -41,6 +41,8 @@ export interface ZoneOptions {
 
 /** Refused because the amp's fault line is active. */
 export class ZoneFaultError extends UserError {}
+/** Refused because the box is in safe mode: the amp stays muted and off. */
+export class ZoneSafeModeError extends UserError {}
 /** Refused because the amp chip does not answer on its bus; the zone is left as it was. */
 export class ZoneChipError extends UserError {}
 
@@ -89,6 +91,8 @@ export class Zone {
   private lastAutoChangeAt = -Infinity;
   private autoPending = false;
   private stopped = false;
+  /** Safe mode: the amp is held muted and off and every command is refused, until `release`. */
+  private held = false;
   private unwatchFault?: () => void;
 
   /**
@@ -118,7 +122,7 @@ export class Zone {
    */
   get state(): ZoneState {
     const power = this.power !== 'on' && this.enableOn() ? 'on' : this.power;
-    return { power, mode: this.mode, playing: this.playing, volume: this.volume, volume_db: this.volumeDb, mute: this.mute, max_volume: this.o.maxVolume, fault: this.lineFault || this.chipError !== null || this.powerUpError !== null };
+    return { power, mode: this.mode, playing: this.playing, volume: this.volume, volume_db: this.volumeDb, mute: this.mute || this.held, max_volume: this.o.maxVolume, fault: this.lineFault || this.chipError !== null || this.powerUpError !== null };
   }
 
   /** Why the last power-up failed, or null. */
@@ -143,8 +147,17 @@ export class Zone {
     return this.chipError;
   }
 
-  /** Start: mute first, amp off, then restore the last volume, mode and mute (and manual power). */
-  async start(): Promise<void> {
+  /** True while safe mode holds the amp muted and off. */
+  get heldSafe(): boolean {
+    return this.held;
+  }
+
+  /**
+   * Start: mute first, amp off, then restore the last volume, mode and mute (and manual power).
+   * With `hold` (safe mode) the amp and its chip are left muted and off, nothing is restored
+   * but the settings, and commands are refused until `release`.
+   */
+  async start(opts: { hold?: boolean } = {}): Promise<void> {
     const { lines, chip, store } = this.o;
     lines.mute?.set(true);
     // A chip that does not answer must not keep the lines (and the other zones) from a safe state.
@@ -157,16 +170,34 @@ export class Zone {
       if (saved.mode === 'auto' || saved.mode === 'manual') this.mode = saved.mode;
       if (typeof saved.mute === 'boolean') this.mute = saved.mute;
     }
-    this.power = this.mode === 'auto' ? 'standby' : 'off';
-    if (this.chipError === null) await this.applyVolume(this.volume).catch((e) => this.chipFailed('volume restore', e));
+    this.held = opts.hold === true;
+    this.power = this.mode === 'auto' && !this.held ? 'standby' : 'off';
+    if (this.held) await this.holdSilent();
+    else if (this.chipError === null) await this.applyVolume(this.volume).catch((e) => this.chipFailed('volume restore', e));
     const fault = lines.fault;
     if (fault) {
       const filter = (this.faultFilter = new FaultFilter(this.o.clock, (active) => this.onFaultLine(active)));
       this.unwatchFault = fault.line.watch((value) => filter.level((value === 1) === fault.activeHigh));
       filter.begin(fault.active);
     }
+    if (!this.held) await this.restorePower(saved);
+    this.publish();
+  }
+
+  private async restorePower(saved: Partial<SavedZone> | undefined): Promise<void> {
     const restore = !this.lineFault && this.chipError === null && this.mode === 'manual' && saved?.power === 'on';
     if (restore) await this.enqueue(() => this.powerUp('restored')).catch((e) => this.chipFailed('power restore', e));
+  }
+
+  /** Safe mode ends: the volume, auto standby and a manual power-on come back as after a normal start. */
+  async release(): Promise<void> {
+    await this.enqueue(async () => {
+      if (!this.held || this.stopped) return;
+      this.held = false;
+      if (this.chipError === null) await this.applyVolume(this.volume).catch((e) => this.chipFailed('volume restore', e));
+      if (this.mode === 'auto' && !this.lineFault) this.setPowerLabel('standby', 'restored');
+    });
+    await this.restorePower(this.o.store.get<Partial<SavedZone>>(this.key));
     this.publish();
   }
 
@@ -182,6 +213,19 @@ export class Zone {
     lines.mute?.set(true);
     await chip.powerDown().catch((e) => this.o.onError('chip standby on stop', e));
     lines.enable?.set(false);
+  }
+
+  /** Safe mode at start: chip soft-muted and in standby (while it answers), mute line asserted, enable off. */
+  private async holdSilent(): Promise<void> {
+    const { lines, chip } = this.o;
+    await this.chipIfAnswering(() => chip.setMute(true)).catch((e) => this.o.onError('soft mute in safe mode', e));
+    lines.mute?.set(true);
+    await this.chipIfAnswering(() => chip.powerDown()).catch((e) => this.o.onError('chip standby in safe mode', e));
+    lines.enable?.set(false);
+  }
+
+  private safeModeRefusal(): ZoneSafeModeError {
+    return new ZoneSafeModeError(`zone ${this.name}: refused in safe mode (amp held muted and off); nothing changed`);
   }
 
   private get key(): string {
@@ -206,6 +250,7 @@ export class Zone {
 
   /** `on`/`off` put the zone in manual mode with that power; `auto` hands power to playback. */
   setPower(cmd: 'on' | 'off' | 'auto'): Promise<void> {
+    if (this.held) return Promise.reject(this.safeModeRefusal());
     if (this.lineFault && cmd !== 'off') return Promise.reject(new ZoneFaultError(`zone ${this.name}: amp fault is active; power stays off until the fault line clears`));
     return this.enqueue(async () => {
       const mode = this.mode;
@@ -236,6 +281,7 @@ export class Zone {
 
   /** The mode select: `manual` keeps the current power (standby reads as off outside auto). */
   setMode(mode: Mode): Promise<void> {
+    if (this.held) return Promise.reject(this.safeModeRefusal());
     if (mode === 'auto') return this.setPower('auto');
     return this.enqueue(async () => {
       this.mode = 'manual';
@@ -247,6 +293,7 @@ export class Zone {
 
   /** Sets the volume, at the cap if above it; ramps while the amp is on and unmuted. */
   setVolume(requested: number): Promise<number> {
+    if (this.held) return Promise.reject(this.safeModeRefusal());
     const target = Math.min(Math.max(0, Math.round(requested)), this.o.maxVolume);
     return this.enqueue(async () => {
       const { volume, volumeDb } = this;
@@ -275,6 +322,7 @@ export class Zone {
   }
 
   setMute(mute: boolean): Promise<void> {
+    if (this.held) return Promise.reject(this.safeModeRefusal());
     return this.enqueue(async () => {
       if (this.mutePath) {
         await this.mutePath(mute);
@@ -327,7 +375,7 @@ export class Zone {
 
   /** Called by the detector on every poll with the OR of the playback sources. */
   onPlayback(playing: boolean): void {
-    if (this.stopped) return;
+    if (this.stopped || this.held) return;
     const now = this.o.clock.now();
     if (playing) this.lastPlayingAt = now;
     if (playing !== this.playing) {

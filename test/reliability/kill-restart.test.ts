@@ -15,7 +15,9 @@ describe('SIGKILL at random moments', { timeout: 600_000 }, () => {
     // Everything the box says: what the kill moments are counted in.
     const pace = await MqttProbe.connect(broker.url, ['roombox/testbox/#']);
     const dataDir = mkdtempSync(join(tmpdir(), 'roombox-kill-'));
-    const env = { ROOMBOX_MQTT_URL: broker.url, ROOMBOX_DATA_DIR: dataDir, ROOMBOX_TELEMETRY_S: '1', ROOMBOX_LOG_LEVEL: 'debug' };
+    // Safe mode off: twenty kills in a row would otherwise hold the zones from the sixth start on,
+    // and the volume commands of the load would be refused (safe mode has its own test).
+    const env = { ROOMBOX_MQTT_URL: broker.url, ROOMBOX_DATA_DIR: dataDir, ROOMBOX_TELEMETRY_S: '1', ROOMBOX_LOG_LEVEL: 'debug', ROOMBOX_SAFE_MODE_AFTER: '0' };
     try {
       const rounds = Number(process.env.KILL_ROUNDS ?? 20);
       // The numbers seen delivered between the kills.
