@@ -30,20 +30,14 @@ describe('safe mode after unclean starts in a row', { timeout: 420_000 }, () => 
   const broker = new Mosquitto();
   let probe: MqttProbe;
   let dataDir: string;
-  before(
-    async () => {
-      await broker.start();
-      probe = await MqttProbe.connect(broker.url, [`${P}/#`, DISCOVERY]);
-    },
-    { timeout: 30_000 },
-  );
-  after(
-    async () => {
-      await probe.close();
-      await broker.dispose();
-    },
-    { timeout: 30_000 },
-  );
+  before(async () => {
+    await broker.start();
+    probe = await MqttProbe.connect(broker.url, [`${P}/#`, DISCOVERY]);
+  }, { timeout: 30_000 });
+  after(async () => {
+    await probe.close();
+    await broker.dispose();
+  }, { timeout: 30_000 });
 
   /** One run of the box: started, online, and its first retained diagnostics of this run. */
   async function run(box: BoxProcess): Promise<{ from: number; diagnostics: Diagnostics }> {
