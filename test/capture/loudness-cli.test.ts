@@ -41,8 +41,8 @@ describe('roombox loudness FILE...', { timeout: 180_000 }, () => {
     const enc = spawnSync('flac', ['--silent', '--force', '-o', flac, lraWav]);
     assert.equal(enc.status, 0, `flac encoder: ${enc.error?.message ?? enc.stderr}`);
     rmSync(lraWav);
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  }, { timeout: 60_000 });
+  after(() => rmSync(dir, { recursive: true, force: true }), { timeout: 30_000 });
 
   it('--json: one object per file, WAV and FLAC, with the published figures', async () => {
     const r = await roombox(['loudness', '--json', wav, flac]);

@@ -24,11 +24,11 @@ describe('live loudness in the levels payload (sim board)', { timeout: 120_000 }
   before(async () => {
     await broker.start();
     probe = await MqttProbe.connect(broker.url, [`${P}/#`]);
-  });
+  }, { timeout: 60_000 });
   after(async () => {
     await probe.close();
     await broker.dispose();
-  });
+  }, { timeout: 30_000 });
 
   it('reports momentary, short-term, integrated, range and true peak, and raises the quiet alarm', async () => {
     const box = await startInProcessBox({ env: { ROOMBOX_MQTT_URL: broker.url, ROOMBOX_QUIET_LUFS: '-40', ROOMBOX_SILENCE_S: '1' } });

@@ -33,11 +33,11 @@ describe('recording on the sim board', { timeout: 120_000 }, () => {
   before(async () => {
     await broker.start();
     probe = await MqttProbe.connect(broker.url, [`${P}/#`, 'homeassistant/#']);
-  });
+  }, { timeout: 60_000 });
   after(async () => {
     await probe.close();
     await broker.dispose();
-  });
+  }, { timeout: 30_000 });
 
   it('records a sim tone with a level change into gapless, sample-exact, tagged segments', { timeout: 90_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'roombox-rec-'));

@@ -30,11 +30,11 @@ describe('recording through a SIGKILL', { timeout: 120_000 }, () => {
   before(async () => {
     await broker.start();
     probe = await MqttProbe.connect(broker.url, [`${P}/#`]);
-  });
+  }, { timeout: 60_000 });
   after(async () => {
     await probe.close();
     await broker.dispose();
-  });
+  }, { timeout: 30_000 });
 
   it('the segment being written decodes after a restart and recording resumes in a new one', { timeout: 100_000 }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'roombox-data-'));

@@ -33,7 +33,7 @@ describe('recording upload and a full disk', { timeout: 240_000 }, () => {
     probe = await MqttProbe.connect(broker.url, [`${P}/#`]);
     mnt = mkdtempSync(join(tmpdir(), 'roombox-recdisk-'));
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', mnt]);
-  });
+  }, { timeout: 120_000 });
   after(async () => {
     await probe.close();
     await broker.dispose();
@@ -44,7 +44,7 @@ describe('recording upload and a full disk', { timeout: 240_000 }, () => {
       /* not mounted */
     }
     rmSync(mnt, { recursive: true, force: true });
-  });
+  }, { timeout: 60_000 });
 
   it('copies every segment through an SSH outage and a restart, then frees only copied segments when the disk fills', { timeout: 220_000 }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'roombox-data-'));

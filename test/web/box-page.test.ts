@@ -39,7 +39,7 @@ describe('the box page (sim board, real mosquitto, Debian Chromium)', { timeout:
     url = `http://127.0.0.1:${port}/`;
     box = await startInProcessBox({ env: { ROOMBOX_ID: 'webbox', ROOMBOX_MQTT_URL: broker.url, ROOMBOX_HTTP: `127.0.0.1:${port}`, ROOMBOX_HTTP_PASSWORD_FILE: file, ROOMBOX_LOG_LEVEL: 'info' } });
     ({ browser, close: closeBrowser } = await launchChromium());
-  });
+  }, { timeout: 120_000 });
 
   after(async () => {
     await closeBrowser?.();
@@ -47,7 +47,7 @@ describe('the box page (sim board, real mosquitto, Debian Chromium)', { timeout:
     await probe?.close();
     await broker?.dispose();
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, { timeout: 60_000 });
 
   async function loggedIn(width = 1100): Promise<Page> {
     const page = await browser.newPage({ viewport: { width, height: 900 } });

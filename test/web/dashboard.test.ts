@@ -40,7 +40,7 @@ describe('roombox dashboard with fleet-sim boxes', { timeout: 300_000 }, () => {
     dashboard = new BoxProcess({ ROOMBOX_MQTT_URL: broker.url, ROOMBOX_HTTP: String(port), ROOMBOX_HTTP_PASSWORD_FILE: file }, ['dashboard']).start();
     await dashboard.waitForLog(/web page at/, 30_000);
     ({ browser, close: closeBrowser } = await launchChromium());
-  });
+  }, { timeout: 120_000 });
 
   after(async () => {
     await closeBrowser?.();
@@ -50,7 +50,7 @@ describe('roombox dashboard with fleet-sim boxes', { timeout: 300_000 }, () => {
     await probe?.close();
     await broker?.dispose();
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, { timeout: 60_000 });
 
   it('shows one tile per box, online; a killed box turns offline and greys out after its expire_after', async () => {
     const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });

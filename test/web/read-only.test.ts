@@ -18,12 +18,12 @@ describe('a box page without a password file is read-only', { timeout: 180_000 }
     url = `http://127.0.0.1:${port}/`;
     box = await startInProcessBox({ env: { ROOMBOX_ID: 'robox', ROOMBOX_EMBEDDED_BROKER_PORT: String(await freePort()), ROOMBOX_HTTP: String(port) } });
     ({ browser, close: closeBrowser } = await launchChromium());
-  });
+  }, { timeout: 60_000 });
 
   after(async () => {
     await closeBrowser?.();
     await box?.stop();
-  });
+  }, { timeout: 30_000 });
 
   it('shows the box live, says how to set a password, and has every control disabled', async () => {
     const page = await browser.newPage();
