@@ -31,6 +31,7 @@ export class CaptureExtension implements Extension {
   /** The sim board's signal per input (sim tone / sim silence). */
   readonly simSignals = new Map<string, SimSignalSetting>();
   private scanTimer?: TimerHandle;
+  private stopped = false;
   private readonly peaks = new Map<string, { max: number[]; since: number }>();
   /** The inputs as a feature: named targets (they have no controls yet). */
   readonly feature: ControlFeature<CaptureInput> = {
@@ -89,12 +90,14 @@ export class CaptureExtension implements Extension {
 
   /** The first look at the devices, then hot-plug polling. */
   private open(): void {
+    if (this.stopped) return;
     const cards = readCards(this.ctx.procRoot);
     for (const p of this.ctx.profile.inputs) this.inputs.get(p.name)!.begin(resolveInput(p.match, cards));
     this.scanTimer = this.ctx.clock.setInterval(() => this.scan(), SCAN_MS);
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.scanTimer) this.ctx.clock.clear(this.scanTimer);
     await Promise.all([...this.inputs.values()].map((i) => i.stop()));
   }

@@ -126,6 +126,8 @@ export class ZonesExtension implements Extension {
     for (const [name, zone] of this.zones) {
       if (!zone.heldSafe) continue;
       await zone.release();
+      // Still held: the box is stopping.
+      if (zone.heldSafe) continue;
       this.follow(name);
       this.ctx.log.info({ zone: name, state: zone.state }, 'zone out of safe mode');
     }
