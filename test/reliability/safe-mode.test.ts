@@ -137,6 +137,9 @@ describe('safe mode after unclean starts in a row', { timeout: 420_000 }, () => 
         assert.equal(input.capturing, false);
         await probe.marker(P);
         assert.equal(probe.since(from, LEVELS).length, 0, 'no levels published in safe mode');
+        // Recording did not start: its fields never joined the input's state.
+        const inputStates = probe.since(from, `${P}/input/stage/state`).map((m) => JSON.parse(m.payload) as Record<string, unknown>);
+        assert.ok(inputStates.length > 0 && inputStates.every((st) => st.capturing === false && !('recording' in st)), JSON.stringify(inputStates));
 
         // Home Assistant's button: safe mode ends in the running box; the zones come back as saved.
         const left = probe.mark();
@@ -154,6 +157,7 @@ describe('safe mode after unclean starts in a row', { timeout: 420_000 }, () => 
         assert.equal(lineActive(back.lines, 'living', 'enable'), true);
         assert.equal(lineActive(back.lines, 'living', 'mute'), false);
         await probe.waitSince(left, (m) => m.topic === LEVELS, 20_000, 'levels again');
+        await probe.waitSince(left, (m) => m.topic === `${P}/input/stage/state` && 'recording' in JSON.parse(m.payload), 20_000, 'recording started');
         assert.equal((await probe.request(P, 'zone kitchen volume 30')).ok, true);
         const again = await probe.request(P, 'safe-mode off');
         assert.deepEqual([again.ok, again.output], [false, 'error: the box is not in safe mode (0 unclean starts in a row); nothing changed']);
