@@ -26,7 +26,7 @@ interface SimChip {
 const isOnline = (m: Received) => m.topic === `${P}/status` && m.payload === 'online';
 const isEvent = (type: string) => (m: Received) => m.topic === `${P}/event` && (JSON.parse(m.payload) as { type: string }).type === type;
 
-describe('safe mode after unclean starts in a row', { timeout: 900_000 }, () => {
+describe('safe mode after unclean starts in a row', { timeout: 1_400_000 }, () => {
   const broker = new Mosquitto();
   let probe: MqttProbe;
   let dataDir: string;
@@ -62,7 +62,7 @@ describe('safe mode after unclean starts in a row', { timeout: 900_000 }, () => 
 
   it(
     'five starts killed with SIGKILL: the sixth holds every amp muted and off, captures nothing, refuses volume and power, says so; safe-mode off brings it all back and resets the count',
-    { timeout: 400_000 },
+    { timeout: 600_000 },
     async () => {
       dataDir = mkdtempSync(join(tmpdir(), 'roombox-safe-'));
       const box = new BoxProcess({ ROOMBOX_MQTT_URL: broker.url, ROOMBOX_DATA_DIR: dataDir });
@@ -173,7 +173,7 @@ describe('safe mode after unclean starts in a row', { timeout: 900_000 }, () => 
     },
   );
 
-  it('a clean stop between the crashes resets the count: four kills, a clean stop, four kills, and no safe mode', { timeout: 400_000 }, async () => {
+  it('a clean stop between the crashes resets the count: four kills, a clean stop, four kills, and no safe mode', { timeout: 600_000 }, async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'roombox-safe-'));
     const box = new BoxProcess({ ROOMBOX_MQTT_URL: broker.url, ROOMBOX_DATA_DIR: dataDir });
     try {
