@@ -29,7 +29,7 @@ export const Manifest = Type.Object({
   created: Type.Optional(Type.String()),
   parts: Type.Array(
     Type.Object({
-      name: OneOf(['boot', 'root'] as const),
+      name: Type.Union([Type.Literal('boot'), Type.Literal('root')]),
       file: Type.String({ pattern: '^[A-Za-z0-9._-]+$' }),
       size: Type.Integer({ minimum: 1 }),
       sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),

@@ -7,13 +7,15 @@ import type { Extension } from '../core/extension.js';
 import { Autoboot } from './autoboot.js';
 import { requestReboot, type RebootKind } from './reboot.js';
 import { fetchRelease, loadUpdateKey, type Release } from './release.js';
-import { partitionCapacity, writePart, type PartToWrite } from './slot-writer.js';
+import { partitionCapacity, verifyPart, writePart, type PartToWrite } from './slot-writer.js';
 import { SLOT_PARTITIONS, bootId, otherSlot, partitionPath, runningSlot } from './slots.js';
 import { UpdateStateFiles, type LastOutcome } from './state-files.js';
 import { UpdateError } from './update-error.js';
 import { compareVersions } from './version-compare.js';
 
 const HEALTH_RETRY_MS = 5_000;
+/** How long a reboot waits for the outbox to hand its last events (update_written) to the broker. */
+const OUTBOX_GRACE_MS = 5_000;
 
 /**
  * The update agent: checks the release channel, writes a release into the slot the box is not
@@ -178,22 +180,21 @@ export class UpdateAgent implements Extension {
     return { parts, to: m.version, slot };
   }
 
+  /** Two passes per part: download and verify (0-50 %), then write and read back (50-100 %). */
   private async write(parts: PartToWrite[], to: string, slot: Slot, claim: NonNullable<UpdateAgent['installing']>): Promise<void> {
-    const total = parts.reduce((n, p) => n + p.size, 0);
+    const total = 2 * parts.reduce((n, p) => n + p.size, 0);
     let done = 0;
+    const progress = (n: number) => {
+      done += n;
+      const percent = Math.min(99, Math.floor((done * 100) / total));
+      if (percent === claim.percent) return;
+      claim.percent = percent;
+      this.publish();
+    };
     try {
+      for (const part of parts) await verifyPart(part, progress, claim.abort.signal);
       for (const part of parts) {
-        await writePart(
-          part,
-          (n) => {
-            done += n;
-            const percent = Math.floor((done * 100) / total);
-            if (percent === claim.percent) return;
-            claim.percent = percent;
-            this.publish();
-          },
-          claim.abort.signal,
-        );
+        await writePart(part, progress, claim.abort.signal);
         this.ctx.log.info({ part: part.name, device: part.device, bytes: part.size }, 'update part written and read back');
       }
       await this.files.writePending({ from_version: this.version, to_version: to, slot, written_at: new Date(this.ctx.clock.now()).toISOString(), boot_id: bootId(this.procRoot) });
@@ -201,7 +202,7 @@ export class UpdateAgent implements Extension {
       this.publish();
       this.ctx.bus.emit('box.event', { type: 'update_written', detail: { from_version: this.version, to_version: to, slot } });
       this.ctx.log.warn({ to, slot }, 'update written: rebooting to try it');
-      this.reboot('tryboot');
+      await this.reboot('tryboot');
     } catch (err) {
       this.installing = undefined;
       this.failed(err, to);
@@ -285,11 +286,18 @@ export class UpdateAgent implements Extension {
     const reason = `not healthy within ${this.config.confirmS} s: ${this.unhealthy}`;
     this.ctx.log.error({ reason }, 'trial boot failed: falling back to the committed slot');
     await this.files.writeRollbackReason(reason).catch((err) => this.ctx.log.error({ err: errorMessage(err) }, 'could not write rollback-reason'));
-    this.reboot('normal');
+    await this.reboot('normal');
   }
 
-  private reboot(kind: RebootKind): void {
+  /** Stops the box (zones muted and off) and reboots from stop(); the events said so first, if the broker is there. */
+  private async reboot(kind: RebootKind): Promise<void> {
     this.rebootKind = kind;
+    const until = this.ctx.clock.now() + OUTBOX_GRACE_MS;
+    while (this.ctx.link.connected && this.ctx.clock.now() < until) {
+      const o = this.ctx.outbox.stats();
+      if (o.depth === 0 && !o.pending) break;
+      await this.ctx.clock.sleep(100);
+    }
     this.ctx.requestExit(0);
   }
 

@@ -16,7 +16,8 @@ export function registerUpdateCommands(commands: CommandRegistry, agent: UpdateA
         `installed ${s.installed_version}, latest ${s.latest_version ?? 'unknown'}${s.last_check ? ` (checked ${s.last_check})` : ''}`,
         `slots: ${slots}`,
         `in progress: ${s.in_progress ? `${s.update_percentage} %` : 'no'}`,
-        `last update: ${last ? `${last.outcome} ${last.from_version} -> ${last.to_version} (slot ${last.slot}) at ${last.at}${last.reason ? `: ${last.reason}` : ''}` : 'none'}`,
+        `last update: ${last ? `${last.outcome} ${last.from_version} -> ${last.to_version} (slot ${last.slot}) at ${last.at}` : 'none'}`,
+        ...(last?.reason ? [`  reason: ${last.reason}`] : []),
         `last error: ${s.last_error ?? 'none'}`,
       ].join('\n');
       return { text, data: { ...s, last } };

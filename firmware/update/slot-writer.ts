@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
-import { open, readFile, realpath, stat } from 'node:fs/promises';
+import { open, readFile, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, Writable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { getStream } from './http-get.js';
@@ -47,6 +47,28 @@ export interface PartToWrite {
 }
 
 /**
+ * Streams one part from the server through gunzip and the hash without writing it anywhere: a
+ * tampered or truncated artifact is refused before any partition is touched.
+ */
+export async function verifyPart(part: PartToWrite, onBytes: (n: number) => void, signal?: AbortSignal): Promise<void> {
+  const res = await getStream(part.url, signal);
+  const measure = new Measure(part.size, `part ${part.name}`, onBytes);
+  const discard = new Writable({ write: (_chunk, _enc, done) => done() });
+  try {
+    await pipeline(res, createGunzip(), measure, discard, { signal });
+  } catch (err) {
+    throw err instanceof UpdateError ? err : new UpdateError(`part ${part.name}: ${(err as Error).message}`);
+  }
+  checkMeasured(part, measure);
+}
+
+function checkMeasured(part: PartToWrite, measure: Measure): void {
+  if (measure.bytes !== part.size) throw new UpdateError(`part ${part.name} ended after ${measure.bytes} of ${part.size} bytes`);
+  const sha = measure.hash.digest('hex');
+  if (sha !== part.sha256) throw new UpdateError(`hash mismatch: part ${part.name} has sha256 ${sha}, the manifest says ${part.sha256}`);
+}
+
+/**
  * Streams one part: HTTP → gunzip → hash → the partition, with backpressure all the way, so no
  * more than a few chunks are ever in memory. Then fsync, and the written bytes are read back and
  * hashed again. A mismatch anywhere fails with the part's name.
@@ -57,18 +79,32 @@ export async function writePart(part: PartToWrite, onBytes: (n: number) => void,
   // O_WRONLY without O_CREAT or O_TRUNC: a partition is written in place, never created.
   const fh = await open(part.device, constants.O_WRONLY);
   try {
-    await pipeline(res, createGunzip(), measure, fh.createWriteStream({ autoClose: false, start: 0 }), { signal });
+    await pipeline(res, createGunzip(), measure, positionalWriter(fh), { signal });
     await fh.sync();
   } catch (err) {
     throw err instanceof UpdateError ? err : new UpdateError(`part ${part.name}: ${(err as Error).message}`);
   } finally {
     await fh.close();
   }
-  const written = measure.hash.digest('hex');
-  if (measure.bytes !== part.size) throw new UpdateError(`part ${part.name} ended after ${measure.bytes} of ${part.size} bytes`);
-  if (written !== part.sha256) throw new UpdateError(`hash mismatch: part ${part.name} has sha256 ${written}, the manifest says ${part.sha256}`);
+  checkMeasured(part, measure);
   const readBack = await hashOf(part.device, part.size);
   if (readBack !== part.sha256) throw new UpdateError(`read-back mismatch: ${part.device} holds sha256 ${readBack} after writing part ${part.name}`);
+}
+
+/** Writes chunks in order from offset 0 of an open file or device (which it leaves open, for fsync). */
+function positionalWriter(fh: FileHandle): Writable {
+  let position = 0;
+  return new Writable({
+    write(chunk: Buffer, _enc, done) {
+      void (async () => {
+        for (let off = 0; off < chunk.length; ) {
+          const { bytesWritten } = await fh.write(chunk, off, chunk.length - off, position);
+          off += bytesWritten;
+          position += bytesWritten;
+        }
+      })().then(() => done(), done);
+    },
+  });
 }
 
 /** sha256 of the first `size` bytes of a file or device, streamed. */
