@@ -1,55 +1,30 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VERSION } from '../../firmware/version.js';
-import { startInProcessBox } from '../helpers/in-process-box.js';
-import { Mosquitto } from '../helpers/mosquitto.js';
-import { MqttProbe, type Received } from '../helpers/mqtt-probe.js';
+import type { MqttProbe } from '../helpers/mqtt-probe.js';
 import { eventually } from '../helpers/wait.js';
 import { AUTOBOOT_A, BOOT_BYTES, Card, ROOT_BYTES } from './card.js';
-import { makeKeyPair, ReleaseServer, writeRelease } from './release-server.js';
+import { writeRelease } from './release-server.js';
+import { BASE, isEvent, UpdateRig } from './rig.js';
 
-const BASE = 'roombox/testbox';
-const isEvent = (type: string) => (m: Received) => m.topic === `${BASE}/event` && JSON.parse(m.payload).type === type;
 const updateStates = (probe: MqttProbe, mark: number) => probe.since(mark, `${BASE}/update`).map((m) => JSON.parse(m.payload) as Record<string, unknown>);
 
 describe('update agent: check, install, trial commit, fall-back', { timeout: 300_000 }, () => {
-  const broker = new Mosquitto();
-  const releases = mkdtempSync(join(tmpdir(), 'roombox-releases-'));
-  const server = new ReleaseServer(releases);
-  const keys = makeKeyPair();
-  const keyFile = join(releases, 'update-key.pub');
-  let probe: MqttProbe;
+  const rig = new UpdateRig();
   const images = { boot: randomBytes(200 * 1024), root: randomBytes(600 * 1024) };
-
+  let probe: MqttProbe;
+  let releases: string;
   before(async () => {
-    await broker.start();
-    await server.start();
-    writeFileSync(keyFile, keys.publicKey.export({ type: 'spki', format: 'pem' }));
-    probe = await MqttProbe.connect(broker.url, [`${BASE}/#`, 'homeassistant/#']);
+    await rig.start();
+    probe = rig.probe;
+    releases = rig.releases;
   }, { timeout: 120_000 });
-  after(async () => {
-    await probe?.close();
-    await server.stop();
-    await broker.dispose();
-    rmSync(releases, { recursive: true, force: true });
-  }, { timeout: 60_000 });
-
-  /** A boot of `slot`: the box on it, online on the broker (unless its env points elsewhere). */
-  const boxOn = async (card: Card, slot: 'a' | 'b', o: { version?: string; channel?: string; env?: Record<string, string> } = {}) => {
-    const mark = probe.mark();
-    const box = await startInProcessBox({
-      dataDir: card.dataDir,
-      version: o.version,
-      stopOnExitRequest: true,
-      env: card.env(card.boot(slot), { ROOMBOX_MQTT_URL: broker.url, ROOMBOX_UPDATE_KEY: keyFile, ...(o.channel ? { ROOMBOX_UPDATE_URL: server.url(o.channel) } : {}), ...o.env }),
-    });
-    if (!o.env?.ROOMBOX_MQTT_URL) await probe.waitSince(mark, (m) => m.topic === `${BASE}/status` && m.payload === 'online', 20_000, 'the box online');
-    return box;
-  };
+  after(() => rig.dispose(), { timeout: 60_000 });
+  const boxOn = rig.boxOn.bind(rig);
+  const keys = rig.keys;
 
   it('checks, installs into the other slot, reboots to try it, commits the trial, and reports a fall-back with its reason', { timeout: 240_000 }, async () => {
     writeRelease(join(releases, 'v2'), { version: '0.2.0', key: keys.privateKey, ...images });
