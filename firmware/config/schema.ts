@@ -68,6 +68,7 @@ export const VARS: readonly VarSpec[] = [
   { name: 'ROOMBOX_UPDATE_URL', schema: str(/^https?:\/\/[^\s]+$/), allowed: 'an http:// or https:// URL', default: 'unset: no update checks', meaning: "the release channel's manifest.json (a trial boot is still committed)" },
   { name: 'ROOMBOX_UPDATE_CHECK_S', schema: int(60, 31_536_000), allowed: 'whole seconds, 60-31536000', default: '21600', meaning: 'seconds between update checks (also checked at start)' },
   { name: 'ROOMBOX_UPDATE_CONFIRM_S', schema: int(1, 86400), allowed: 'whole seconds, 1-86400', default: '300', meaning: 'a trial boot of a new slot must be online and pass selftest within this, else the box falls back' },
+  { name: 'ROOMBOX_UPDATE_GUARD_MARGIN_S', schema: int(0, 86400), allowed: 'whole seconds, 0-86400', default: '60', meaning: 'read by the tryboot guard (not the firmware): it gives a trial ROOMBOX_UPDATE_CONFIRM_S plus this before it reboots to the committed slot' },
   { name: 'ROOMBOX_UPDATE_KEY', schema: path, allowed: 'a PEM file (ed25519 public key, SPKI)', default: '/opt/roombox/update-key.pub', meaning: "the key a release's manifest must be signed with" },
   { name: 'ROOMBOX_UPDATE_DISK', schema: path, allowed: 'a block device (or, for tests, a path prefix of plain files)', default: '/dev/mmcblk0', meaning: 'the card: partition N is <disk>pN when the name ends in a digit, else <disk>N' },
   { name: 'ROOMBOX_UPDATE_AUTOBOOT_DIR', schema: path, allowed: 'a directory path', default: '/boot/autoboot', meaning: 'where the partition holding autoboot.txt is mounted' },

@@ -44,7 +44,7 @@ describe('tryboot guard (POSIX sh): falls back from a trial the firmware never c
       assert.deepEqual(card.rebootsAsked(), ['tryboot']);
 
       // Slot b's firmware crashes at import: only the guard runs.
-      const guard = runGuard(card, card.boot('b'), { ROOMBOX_UPDATE_CONFIRM_S: '1', ROOMBOX_TRYBOOT_GUARD_MARGIN_S: '0' });
+      const guard = runGuard(card, card.boot('b'), { ROOMBOX_UPDATE_CONFIRM_S: '1', ROOMBOX_UPDATE_GUARD_MARGIN_S: '0' });
       assert.equal(await guard.exited, 0);
       assert.match(guard.output.value, /trial boot of slot b: the firmware has 1 s to commit it/);
       assert.deepEqual(card.rebootsAsked(), ['tryboot', 'normal']);
@@ -67,7 +67,7 @@ describe('tryboot guard (POSIX sh): falls back from a trial the firmware never c
   it('a trial the firmware commits in time: the guard stands down without a reboot', { timeout: 30_000 }, async () => {
     const card = new Card();
     try {
-      const guard = runGuard(card, card.boot('b'), { ROOMBOX_UPDATE_CONFIRM_S: '60', ROOMBOX_TRYBOOT_GUARD_MARGIN_S: '0' });
+      const guard = runGuard(card, card.boot('b'), { ROOMBOX_UPDATE_CONFIRM_S: '60', ROOMBOX_UPDATE_GUARD_MARGIN_S: '0' });
       await guard.output.wait(/the firmware has 60 s to commit it/, 10_000);
       writeFileSync(join(card.autobootDir, 'autoboot.txt'), COMMITTED_B);
       assert.equal(await guard.exited, 0);
@@ -99,7 +99,7 @@ describe('tryboot guard (POSIX sh): falls back from a trial the firmware never c
     try {
       mkdirSync(card.stateDir, { recursive: true });
       writeFileSync(join(card.stateDir, 'rollback-reason'), 'not healthy within 1 s: selftest failed: database writable\n');
-      const guard = runGuard(card, card.boot('b'), { ROOMBOX_UPDATE_CONFIRM_S: '0', ROOMBOX_TRYBOOT_GUARD_MARGIN_S: '0' });
+      const guard = runGuard(card, card.boot('b'), { ROOMBOX_UPDATE_CONFIRM_S: '0', ROOMBOX_UPDATE_GUARD_MARGIN_S: '0' });
       assert.equal(await guard.exited, 0);
       assert.deepEqual(card.rebootsAsked(), ['normal']);
       assert.equal(readFileSync(join(card.stateDir, 'rollback-reason'), 'utf8'), 'not healthy within 1 s: selftest failed: database writable\n');
