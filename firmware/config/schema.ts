@@ -62,7 +62,7 @@ export const VARS: readonly VarSpec[] = [
   { name: 'ROOMBOX_RECORD_MIN_FREE_MB', schema: num(0, 10_000_000), allowed: 'megabytes, 0-10000000', default: '500', meaning: 'alarm when the recording disk has less free space' },
   { name: 'ROOMBOX_RECORD_UPLOAD', schema: str(UPLOAD_RE), allowed: 'user@host:/path, or ssh://user@host:port/path for another SSH port', default: 'unset: no off-box copy', meaning: 'copy each closed recording there with rsync over SSH' },
   { name: 'ROOMBOX_RECORD_UPLOAD_KEY_FILE', schema: path, allowed: 'a readable SSH private key file', default: 'unset: ssh\'s default keys', meaning: 'SSH key for the upload' },
-  { name: 'ROOMBOX_PROC_ROOT', schema: path, allowed: 'a directory path', default: '/', meaning: 'root under which proc/asound is read' },
+  { name: 'ROOMBOX_PROC_ROOT', schema: path, allowed: 'a directory path', default: '/', meaning: 'root under which proc/asound is read, and proc/cmdline (the running slot) and the boot id by the update agent' },
   { name: 'ROOMBOX_HTTP', schema: str(/^(off|([A-Za-z0-9.-]+:|\[[0-9A-Fa-f:]+\]:)?\d{1,5})$/), allowed: 'off, a port, or host:port', default: '127.0.0.1:8080', meaning: "the box's web page (under systemd, a socket passed in LISTEN_FDS is used instead)" },
   { name: 'ROOMBOX_HTTP_PASSWORD_FILE', schema: path, allowed: "a readable file holding one line from 'roombox passwd'", default: 'unset: the page is read-only', meaning: 'salted scrypt hash of the web page password' },
   { name: 'ROOMBOX_UPDATE_URL', schema: str(/^https?:\/\/[^\s]+$/), allowed: 'an http:// or https:// URL', default: 'unset: no update checks', meaning: "the release channel's manifest.json (a trial boot is still committed)" },
