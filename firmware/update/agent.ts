@@ -21,8 +21,9 @@ const OUTBOX_GRACE_MS = 5_000;
  * The update agent: checks the release channel, writes a release into the slot the box is not
  * running, reboots into it for one trial, commits the trial once the box is healthy, and notices
  * when the Pi firmware fell back to the old slot. Every reboot goes through the firmware's own
- * stop (zones muted and off first): the agent asks main to exit, and requests the reboot from
- * its stop(), which runs after the zones' (it starts before them).
+ * stop: the agent asks main to exit, and `rebootStep`, which the app starts first and so stops
+ * last, requests the reboot once the zones are muted and off, `offline` is out and the database
+ * is closed.
  */
 export class UpdateAgent implements Extension {
   readonly name = 'update';
@@ -104,13 +105,20 @@ export class UpdateAgent implements Extension {
     this.timers = [];
     this.unsubscribe();
     this.installing?.abort.abort();
-    if (this.rebootKind) {
+  }
+
+  /** The last step of the box's stop: the reboot the agent asked for, if it did. */
+  readonly rebootStep: Extension = {
+    name: 'update-reboot',
+    start: () => {},
+    stop: async () => {
+      if (!this.rebootKind) return;
       this.ctx.log.warn({ kind: this.rebootKind }, 'rebooting for the update');
       await requestReboot(this.rebootKind, { command: this.config.rebootCmd, requestFile: this.files.rebootRequestPath }).catch((err) =>
         this.ctx.log.error({ err: errorMessage(err) }, 'reboot request failed'),
       );
-    }
-  }
+    },
+  };
 
   /** Fetches and verifies the channel's manifest: `latest_version` and `release_url`. */
   async check(): Promise<Release> {

@@ -79,6 +79,7 @@ describe('update agent: refused installs change nothing', { timeout: 300_000 }, 
       const written = await rig.probe.waitSince(mark, isEvent('update_written'), 30_000, 'update_written');
       assert.deepEqual(JSON.parse(written.payload).detail, { from_version: VERSION, to_version: '0.0.9', slot: 'b' });
       await rig.probe.waitSince(mark, (m) => m.topic === `${BASE}/status` && m.payload === 'offline', 30_000, 'the box going down');
+      await box.stop(); // the box's own stop, already under way: it ends with the reboot request
       assert.deepEqual(card.slotFile('b', 'root').subarray(0, images.root.length), images.root);
       assert.equal(card.slotFile('b', 'boot').length, BOOT_BYTES);
       assert.deepEqual(card.rebootsAsked(), ['tryboot']);
@@ -104,6 +105,7 @@ describe('update agent: refused installs change nothing', { timeout: 300_000 }, 
       open();
       await rig.probe.waitSince(mark, isEvent('update_written'), 30_000, 'the first install written');
       await rig.probe.waitSince(mark, (m) => m.topic === `${BASE}/status` && m.payload === 'offline', 30_000, 'the box going down');
+      await box.stop(); // the box's own stop, already under way: it ends with the reboot request
       assert.deepEqual(card.rebootsAsked(), ['tryboot'], 'one install, one reboot');
     } finally {
       open();
