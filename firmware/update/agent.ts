@@ -142,7 +142,8 @@ export class UpdateAgent implements Extension {
    * returns; the write goes on in the background (progress in P/update, events at the end).
    */
   async install(opts: { allowDowngrade: boolean }): Promise<string> {
-    if (this.installing) throw new UpdateError(`an update is already running (${this.installing.to} into slot ${this.installing.slot}, ${this.installing.percent ?? 0} %)`);
+    const running = this.installing;
+    if (running) throw new UpdateError(running.percent === null ? 'an update is already being checked and prepared' : `an update is already running (${running.to} into slot ${running.slot}, ${running.percent} %)`);
     const abort = new AbortController();
     const claim = { to: '?', slot: 'a' as Slot, percent: null as number | null, abort };
     this.installing = claim;
