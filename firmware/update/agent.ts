@@ -84,7 +84,6 @@ export class UpdateAgent implements Extension {
   }
 
   async start(): Promise<void> {
-    this.files.ensureDir();
     try {
       this.key = loadUpdateKey(this.config.keyFile);
     } catch (err) {
