@@ -127,3 +127,23 @@ export async function hashOf(path: string, size: number): Promise<string> {
   for await (const chunk of createReadStream(path, { start: 0, end: size - 1 }) as AsyncIterable<Buffer>) hash.update(chunk);
   return hash.digest('hex');
 }
+
+/**
+ * Every part in two passes: downloaded and verified (0-50 %), then written and read back
+ * (50-100 %); `onPercent` hears each new whole percent below 100.
+ */
+export async function verifyAndWriteParts(parts: readonly PartToWrite[], onPercent: (percent: number) => void, signal: AbortSignal, onWritten: (part: PartToWrite) => void): Promise<void> {
+  const total = 2 * parts.reduce((n, p) => n + p.size, 0);
+  let done = 0;
+  let last = -1;
+  const progress = (n: number) => {
+    done += n;
+    const percent = Math.min(99, Math.floor((done * 100) / total));
+    if (percent !== last) onPercent((last = percent));
+  };
+  for (const part of parts) await verifyPart(part, progress, signal);
+  for (const part of parts) {
+    await writePart(part, progress, signal);
+    onWritten(part);
+  }
+}
