@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MIGRATIONS } from '../../firmware/store/database.js';
 import { VERSION } from '../../firmware/version.js';
 import type { LogRing } from '../../firmware/core/logger.js';
 import type { MqttProbe } from '../helpers/mqtt-probe.js';
@@ -150,6 +151,48 @@ describe('update agent: check, install, trial commit, fall-back', { timeout: 300
         const status = await probe.request(BASE, 'update status');
         assert.match(status.output, /^slots: running b, committed b$/m);
         assert.match(status.output, /^last update: rolled_back 0\.2\.0 -> 0\.3\.0 \(slot a\) at \S+\n  reason: not healthy within 2 s: not online on the broker/m);
+      } finally {
+        await fallBack.stop();
+      }
+    } finally {
+      card.dispose();
+    }
+  });
+
+  it("a downgrade to a firmware that cannot use the newer database fails its trial on selftest and falls back", { timeout: 120_000 }, async () => {
+    // The installed 0.5.0 added a table; 0.4.0 finds a database newer than it knows and runs without it.
+    const later = [...MIGRATIONS, 'CREATE TABLE later_feature (x INTEGER);'];
+    writeRelease(join(releases, 'older'), { version: '0.4.0', key: keys.privateKey, boot: randomBytes(32 * 1024), root: randomBytes(64 * 1024) });
+    const card = new Card();
+    try {
+      const installed = await boxOn(card, 'a', { version: '0.5.0', migrations: later, channel: 'older' });
+      try {
+        const mark = probe.mark();
+        assert.equal((await probe.request(BASE, 'update install --allow-downgrade')).ok, true);
+        await probe.waitSince(mark, (m) => m.topic === `${BASE}/status` && m.payload === 'offline', 30_000, 'the box going down for the tryboot');
+        await installed.stop();
+      } finally {
+        await installed.stop();
+      }
+      let mark = probe.mark();
+      const trial = await boxOn(card, 'b', { version: '0.4.0', env: { ROOMBOX_UPDATE_CONFIRM_S: '3' } });
+      try {
+        await probe.waitSince(mark, (m) => m.topic === `${BASE}/status` && m.payload === 'offline', 30_000, 'the trial giving up');
+        await trial.stop();
+      } finally {
+        await trial.stop();
+      }
+      assert.deepEqual(card.rebootsAsked(), ['tryboot', 'normal']);
+      assert.match(readFileSync(join(card.stateDir, 'rollback-reason'), 'utf8'), /^not healthy within 3 s: selftest failed: database writable: persistence off/);
+      assert.equal(card.autoboot(), AUTOBOOT_A);
+
+      mark = probe.mark();
+      const fallBack = await boxOn(card, 'a', { version: '0.5.0', migrations: later });
+      try {
+        const rolled = await probe.waitSince(mark, isEvent('update_rolled_back'), 30_000, 'update_rolled_back');
+        const detail = JSON.parse(rolled.payload).detail;
+        assert.deepEqual({ ...detail, reason: undefined }, { from_version: '0.5.0', to_version: '0.4.0', reason: undefined });
+        assert.match(detail.reason, /selftest failed: database writable: persistence off/);
       } finally {
         await fallBack.stop();
       }
