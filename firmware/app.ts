@@ -33,6 +33,7 @@ import { SafeModeControls } from './safe-mode/controls.js';
 import { SafeMode } from './safe-mode/safe-mode.js';
 import { Store } from './store/store.js';
 import { VERSION } from './version.js';
+import { createUpdateExtensions } from './update/index.js';
 import { createWebExtensions } from './web/box-web.js';
 
 export interface AppOptions {
@@ -45,6 +46,8 @@ export interface AppOptions {
   requestExit?: (code: number) => void;
   /** The database schema (default: this firmware's); a test plays a later firmware with more. */
   migrations?: readonly string[];
+  /** The firmware version (default: package.json's); a test plays the release an update installed. */
+  version?: string;
 }
 
 /**
@@ -62,6 +65,7 @@ export class App {
 
   constructor(opts: AppOptions) {
     const { config, profile, logger: log } = opts;
+    const version = opts.version ?? VERSION;
     const clock = opts.clock ?? systemClock;
     const random = opts.random ?? Math.random;
     const bus = new EventBus((event, err) => log.error({ event, err: (err as Error)?.message }, 'bus listener failed'));
@@ -99,7 +103,7 @@ export class App {
     this.ctx = {
       config,
       profile,
-      version: VERSION,
+      version,
       bus,
       clock,
       log,
@@ -123,23 +127,27 @@ export class App {
 
     // In safe mode the entities of the parts that do not run stay in Home Assistant as they were.
     const haDiscovery = config.haDiscovery
-      ? new HaDiscovery(discovery, { id: config.id, board: profile.name, version: VERSION }, topics, link, router, retained, clock, log, random, () => safeMode.active)
+      ? new HaDiscovery(discovery, { id: config.id, board: profile.name, version }, topics, link, router, retained, clock, log, random, () => safeMode.active)
       : undefined;
     const info = {
       id: config.id,
-      version: VERSION,
+      version,
       board: profile.name,
       zones: profile.zones.map((z) => z.name),
       inputs: profile.inputs.map((i) => i.name),
       started_at: new Date(clock.now()).toISOString(),
     };
 
+    const update = createUpdateExtensions(this.ctx);
     const zones = createZonesExtensions(this.ctx);
     const capture = createCaptureExtensions(this.ctx);
     // Safe mode: the run record counts this start first of all (a crash anywhere later still
     // counts); the zones and capture hold themselves safe, and what is wrapped in
     // `safeMode.unlessSafe` waits for safe mode to end. Everything else runs in safe mode.
     const extensions: Extension[] = [
+      // Stopped last: a reboot the update agent asked for comes after every amp is muted and
+      // off, `offline` is out and the database is closed.
+      update.rebootStep,
       runRecord,
       safeMode,
       ...(this.embeddedBroker ? [this.embeddedBroker] : []),
@@ -151,7 +159,8 @@ export class App {
       ...(haDiscovery ? [haDiscovery] : []),
       new Announce(info, topics, link, retained, haDiscovery, bus, log),
       new BoxEntities(discovery, topics, profile, config.telemetryS),
-      new BoxDiagnostics(runRecord, safeMode, VERSION, opts.logRing, selftest, (d) => retained.set(topics.diagnostics, d)),
+      new BoxDiagnostics(runRecord, safeMode, version, opts.logRing, selftest, (d) => retained.set(topics.diagnostics, d)),
+      update,
       new AlarmEvents(bus, link, topics, clock),
       // features: zones, capture, recording, and the sim board's tooling over them
       ...zones,
@@ -168,7 +177,7 @@ export class App {
       {
         name: 'started-event',
         start: () => {
-          bus.emit('box.event', { type: 'started', detail: { version: VERSION, board: profile.name } });
+          bus.emit('box.event', { type: 'started', detail: { version, board: profile.name } });
           if (store.recovery) bus.emit('box.event', { type: 'database_recovered', detail: store.recovery });
           if (store.unavailable) bus.emit('box.event', { type: 'storage_error', detail: { error: store.unavailable, persistence: 'off' } });
           safeMode.begin();
