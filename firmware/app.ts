@@ -31,6 +31,7 @@ import { createSimExtensions } from './sim/extension.js';
 import { createSimProcTree } from './sim/sim-board.js';
 import { Store } from './store/store.js';
 import { VERSION } from './version.js';
+import { createUpdateExtensions } from './update/index.js';
 import { createWebExtensions } from './web/box-web.js';
 
 export interface AppOptions {
@@ -43,6 +44,8 @@ export interface AppOptions {
   requestExit?: (code: number) => void;
   /** The database schema (default: this firmware's); a test plays a later firmware with more. */
   migrations?: readonly string[];
+  /** The firmware version (default: package.json's); a test plays the release an update installed. */
+  version?: string;
 }
 
 /**
@@ -60,6 +63,7 @@ export class App {
 
   constructor(opts: AppOptions) {
     const { config, profile, logger: log } = opts;
+    const version = opts.version ?? VERSION;
     const clock = opts.clock ?? systemClock;
     const random = opts.random ?? Math.random;
     const bus = new EventBus((event, err) => log.error({ event, err: (err as Error)?.message }, 'bus listener failed'));
@@ -96,7 +100,7 @@ export class App {
     this.ctx = {
       config,
       profile,
-      version: VERSION,
+      version,
       bus,
       clock,
       log,
@@ -117,10 +121,10 @@ export class App {
       requestExit: opts.requestExit ?? (() => {}),
     };
 
-    const haDiscovery = config.haDiscovery ? new HaDiscovery(discovery, { id: config.id, board: profile.name, version: VERSION }, topics, link, router, retained, clock, log, random) : undefined;
+    const haDiscovery = config.haDiscovery ? new HaDiscovery(discovery, { id: config.id, board: profile.name, version }, topics, link, router, retained, clock, log, random) : undefined;
     const info = {
       id: config.id,
-      version: VERSION,
+      version,
       board: profile.name,
       zones: profile.zones.map((z) => z.name),
       inputs: profile.inputs.map((i) => i.name),
@@ -140,7 +144,9 @@ export class App {
       new Announce(info, topics, link, retained, haDiscovery, bus, log),
       new BoxEntities(discovery, topics, profile, config.telemetryS),
       runRecord,
-      new BoxDiagnostics(runRecord, VERSION, opts.logRing, selftest, (d) => retained.set(topics.diagnostics, d)),
+      new BoxDiagnostics(runRecord, version, opts.logRing, selftest, (d) => retained.set(topics.diagnostics, d)),
+      // Before the zones, so it stops after them: a reboot it asks for comes with every amp muted and off.
+      createUpdateExtensions(this.ctx),
       new AlarmEvents(bus, link, topics, clock),
       // features: zones, capture, recording, and the sim board's tooling over them
       ...zones,
@@ -156,7 +162,7 @@ export class App {
       {
         name: 'started-event',
         start: () => {
-          bus.emit('box.event', { type: 'started', detail: { version: VERSION, board: profile.name } });
+          bus.emit('box.event', { type: 'started', detail: { version, board: profile.name } });
           if (store.recovery) bus.emit('box.event', { type: 'database_recovered', detail: store.recovery });
           if (store.unavailable) bus.emit('box.event', { type: 'storage_error', detail: { error: store.unavailable, persistence: 'off' } });
         },

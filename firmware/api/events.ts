@@ -1,5 +1,6 @@
 import { ALARMS } from './input.js';
 import { OneOf, Timestamp, Type, type Static, type TSchema } from './schema.js';
+import { Slot } from './update.js';
 import { Mode, Power } from './zone.js';
 
 type Target = 'zone' | 'input' | undefined;
@@ -98,6 +99,19 @@ export const EVENTS = {
   record_segment_deleted: spec({ target: undefined, summary: 'a file already copied off the box was deleted to make room', detail: Type.Object({ file: Type.String(), reason: Type.String() }) }),
   record_uploaded: spec({ target: undefined, summary: 'a recording file was copied off the box and verified', detail: Type.Object({ file: Type.String() }) }),
   record_upload_failed: spec({ target: undefined, summary: "a file's first failed copy (retried with backoff)", detail: Type.Object({ file: Type.String(), error: Type.String() }) }),
+  update_started: spec({ target: undefined, summary: 'an update began writing the inactive slot', detail: Type.Object({ from_version: Type.String(), to_version: Type.String(), slot: Slot }) }),
+  update_written: spec({
+    target: undefined,
+    summary: 'the inactive slot was written and read back; the box reboots into it for a trial',
+    detail: Type.Object({ from_version: Type.String(), to_version: Type.String(), slot: Slot }),
+  }),
+  update_committed: spec({ target: undefined, summary: 'the trial boot was healthy: the new slot is now the one the box boots', detail: Type.Object({ from_version: Type.String(), to_version: Type.String(), slot: Slot }) }),
+  update_rolled_back: spec({
+    target: undefined,
+    summary: 'the trial boot of an update did not commit: the box runs the old slot again',
+    detail: Type.Object({ from_version: Type.String(), to_version: Type.String(), reason: Type.String({ description: 'why the trial boot was given up' }) }),
+  }),
+  update_failed: spec({ target: undefined, summary: 'an update was refused or broke off; no slot the box boots was changed', detail: Type.Object({ error: Type.String(), to_version: Type.Optional(Type.String()) }) }),
 } as const satisfies Record<string, EventSpec>;
 
 export type EventType = keyof typeof EVENTS;

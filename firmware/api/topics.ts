@@ -2,6 +2,7 @@ import { Diagnostics, ErrorReport, Info, Request, Response, Status, Telemetry } 
 import { AlarmEvent, Event, type PublishedEvent } from './events.js';
 import { InputState, Levels, Peak } from './input.js';
 import type { Static, TSchema } from './schema.js';
+import { UpdateState } from './update.js';
 import { ZoneState } from './zone.js';
 
 export interface TopicSpec<S extends TSchema = TSchema> {
@@ -32,6 +33,7 @@ export const TOPICS = {
   inputPeak: out('input/<input>/peak', Peak, { retained: false, qos: 0 }, 'the highest peak of about a second (for Home Assistant)'),
   zoneAlarm: out('zone/<zone>/alarm', AlarmEvent, { retained: false, qos: 1 }, "the zone's alarm events, live, for Home Assistant's event entity"),
   inputAlarm: out('input/<input>/alarm', AlarmEvent, { retained: false, qos: 1 }, "the input's alarm events, live, for Home Assistant's event entity"),
+  update: out('update', UpdateState, { retained: true, qos: 1 }, "the update agent: versions, progress, slots (Home Assistant's update entity)"),
   event: out('event', Event, { retained: false, qos: 1 }, 'box events, through the outbox'),
   telemetry: out('telemetry', Telemetry, { retained: false, qos: 1 }, 'every ROOMBOX_TELEMETRY_S, through the outbox'),
   response: out('response', Response, { retained: false, qos: 1 }, 'the answer to a P/request'),

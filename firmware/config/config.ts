@@ -16,6 +16,19 @@ export interface RecordConfig {
   uploadKeyFile?: string;
 }
 
+export interface UpdateConfig {
+  /** undefined: no update checks. */
+  url?: string;
+  checkS: number;
+  confirmS: number;
+  keyFile: string;
+  disk: string;
+  autobootDir: string;
+  stateDir: string;
+  /** A command prefix (argv); undefined: write the reboot-request file. */
+  rebootCmd?: string[];
+}
+
 export interface Config {
   id: string;
   board: string;
@@ -52,6 +65,7 @@ export interface Config {
   http?: { host: string; port: number };
   /** The stored scrypt line of `roombox passwd`; undefined: the page is read-only. */
   httpPasswordHash?: string;
+  update: UpdateConfig;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   /** Keyed by lower-case zone name. */
   zones: Readonly<Record<string, ZoneEnv>>;

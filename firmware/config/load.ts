@@ -197,6 +197,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { stdinIsTTY?: boolean;
     procRoot: get<string | undefined>('ROOMBOX_PROC_ROOT', undefined),
     http,
     httpPasswordHash,
+    update: {
+      url: get<string | undefined>('ROOMBOX_UPDATE_URL', undefined),
+      checkS: get('ROOMBOX_UPDATE_CHECK_S', 21600),
+      confirmS: get('ROOMBOX_UPDATE_CONFIRM_S', 300),
+      keyFile: get('ROOMBOX_UPDATE_KEY', '/opt/roombox/update-key.pub'),
+      disk: get('ROOMBOX_UPDATE_DISK', '/dev/mmcblk0'),
+      autobootDir: get('ROOMBOX_UPDATE_AUTOBOOT_DIR', '/boot/autoboot'),
+      stateDir: get('ROOMBOX_UPDATE_STATE_DIR', join(get('ROOMBOX_DATA_DIR', './data'), 'update')),
+      rebootCmd: get<string | undefined>('ROOMBOX_UPDATE_REBOOT_CMD', undefined)?.trim().split(/\s+/),
+    },
     logLevel: get('ROOMBOX_LOG_LEVEL', 'info'),
     zones,
   };

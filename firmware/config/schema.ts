@@ -65,6 +65,14 @@ export const VARS: readonly VarSpec[] = [
   { name: 'ROOMBOX_PROC_ROOT', schema: path, allowed: 'a directory path', default: '/', meaning: 'root under which proc/asound is read' },
   { name: 'ROOMBOX_HTTP', schema: str(/^(off|([A-Za-z0-9.-]+:|\[[0-9A-Fa-f:]+\]:)?\d{1,5})$/), allowed: 'off, a port, or host:port', default: '127.0.0.1:8080', meaning: "the box's web page (under systemd, a socket passed in LISTEN_FDS is used instead)" },
   { name: 'ROOMBOX_HTTP_PASSWORD_FILE', schema: path, allowed: "a readable file holding one line from 'roombox passwd'", default: 'unset: the page is read-only', meaning: 'salted scrypt hash of the web page password' },
+  { name: 'ROOMBOX_UPDATE_URL', schema: str(/^https?:\/\/[^\s]+$/), allowed: 'an http:// or https:// URL', default: 'unset: no update checks', meaning: "the release channel's manifest.json (a trial boot is still committed)" },
+  { name: 'ROOMBOX_UPDATE_CHECK_S', schema: int(60, 31_536_000), allowed: 'whole seconds, 60-31536000', default: '21600', meaning: 'seconds between update checks (also checked at start)' },
+  { name: 'ROOMBOX_UPDATE_CONFIRM_S', schema: int(1, 86400), allowed: 'whole seconds, 1-86400', default: '300', meaning: 'a trial boot of a new slot must be online and pass selftest within this, else the box falls back' },
+  { name: 'ROOMBOX_UPDATE_KEY', schema: path, allowed: 'a PEM file (ed25519 public key, SPKI)', default: '/opt/roombox/update-key.pub', meaning: "the key a release's manifest must be signed with" },
+  { name: 'ROOMBOX_UPDATE_DISK', schema: path, allowed: 'a block device (or, for tests, a path prefix of plain files)', default: '/dev/mmcblk0', meaning: 'the card: partition N is <disk>pN when the name ends in a digit, else <disk>N' },
+  { name: 'ROOMBOX_UPDATE_AUTOBOOT_DIR', schema: path, allowed: 'a directory path', default: '/boot/autoboot', meaning: 'where the partition holding autoboot.txt is mounted' },
+  { name: 'ROOMBOX_UPDATE_STATE_DIR', schema: path, allowed: 'a directory path', default: '<ROOMBOX_DATA_DIR>/update', meaning: "the update agent's state (pending.json, last.json, rollback-reason, reboot-request)" },
+  { name: 'ROOMBOX_UPDATE_REBOOT_CMD', schema: str(/\S/), allowed: 'a command line (split at spaces); tryboot or normal is appended', default: 'unset: write <state dir>/reboot-request for roombox-reboot.path', meaning: 'how the agent reboots' },
   { name: 'ROOMBOX_LOG_LEVEL', schema: oneOf('trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'), allowed: 'trace, debug, info, warn, error, fatal or silent', default: 'info', meaning: 'log level (JSON lines on stdout)' },
 ];
 

@@ -1,7 +1,7 @@
 import type { Static, TSchema } from '../api/schema.js';
 
 /** Home Assistant platforms the box's entities use. */
-export type Platform = 'switch' | 'number' | 'select' | 'binary_sensor' | 'sensor' | 'button' | 'event';
+export type Platform = 'switch' | 'number' | 'select' | 'binary_sensor' | 'sensor' | 'button' | 'event' | 'update';
 
 /**
  * One control of a feature, declared once: its key, the value it takes (JSON Schema; the one

@@ -109,7 +109,7 @@ export function registerDiagnostics(ctx: BoxContext, startedAt: number): void {
 
   r.register({
     words: ['status'],
-    summary: 'everything at a glance: version, uptime, board, broker, zones, inputs, outbox, errors',
+    summary: 'everything at a glance: version, uptime, board, broker, zones, inputs, outbox, slot, errors',
     readOnly: true,
     run: () => {
       const zones = Object.fromEntries(ctx.profile.zones.map((z) => [z.name, ctx.retained.value(ctx.topics.zoneState(z.name)) ?? null]));
@@ -120,6 +120,8 @@ export function registerDiagnostics(ctx: BoxContext, startedAt: number): void {
         .filter((l) => l.level === 'error' || l.level === 'fatal' || l.level === 'warn')
         .slice(-5);
       const o = ctx.outbox.stats();
+      const u = ctx.retained.value(ctx.topics.update);
+      const update = u ? { running_slot: u.running_slot, committed_slot: u.committed_slot, trial: u.trial, latest_version: u.latest_version, in_progress: u.in_progress } : null;
       const data = {
         id: ctx.config.id,
         version: ctx.version,
@@ -129,6 +131,7 @@ export function registerDiagnostics(ctx: BoxContext, startedAt: number): void {
         zones,
         inputs,
         outbox: { depth: o.depth, dropped: o.dropped, last_seq: o.lastSeq },
+        update,
         last_errors: errors,
       };
       const zoneLines = Object.entries(zones).map(([n, s]) => `  ${n}: ${s ? `power=${s.power} mode=${s.mode} playing=${s.playing} volume=${s.volume} (${s.volume_db} dB) mute=${s.mute} fault=${s.fault}` : 'no state yet'}`);
@@ -141,6 +144,7 @@ export function registerDiagnostics(ctx: BoxContext, startedAt: number): void {
         `inputs:${inputLines.length ? '' : ' none'}`,
         ...inputLines,
         `outbox: ${o.depth} waiting, ${o.dropped} dropped, last seq ${o.lastSeq}`,
+        `slot: ${!update?.running_slot ? 'not an A/B card' : `running ${update.running_slot}, committed ${update.committed_slot ?? '?'}${update.trial ? ', TRIAL boot' : ''}`}${update?.latest_version ? `, latest ${update.latest_version}` : ''}${update?.in_progress ? ', updating' : ''}`,
         `last errors: ${errors.length ? '' : 'none'}`,
         ...errors.map((e) => `  ${e.time} ${e.level} ${e.msg}`),
       ].join('\n');

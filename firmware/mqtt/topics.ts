@@ -13,6 +13,7 @@ export class Topics {
   get telemetry() { return topicOf(this.base, 'telemetry'); }
   get response() { return topicOf(this.base, 'response'); }
   get error() { return topicOf(this.base, 'error'); }
+  get update() { return topicOf(this.base, 'update'); }
   get request() { return `${this.base}/request`; }
   zoneState(zone: string) { return topicOf(this.base, 'zoneState', { zone }); }
   inputState(input: string) { return topicOf(this.base, 'inputState', { input }); }

@@ -18,6 +18,10 @@ export interface InProcessOptions {
   dataDir?: string;
   /** The database schema the box knows (default: this firmware's). */
   migrations?: readonly string[];
+  /** The firmware version the box reports (default: package.json's). */
+  version?: string;
+  /** The box stopping itself (`restart`, an update's reboot) stops the App as main would; default: ignored. */
+  stopOnExitRequest?: boolean;
 }
 
 /**
@@ -30,7 +34,17 @@ export async function startInProcessBox(opts: InProcessOptions): Promise<{ app: 
   const profile = loadProfile(config.board);
   const ring = new LogRing(2000);
   const { logger } = createLogger(config.logLevel, ring, opts.printLogs ? process.stdout : { write: () => true });
-  const app = new App({ config, profile, logger, logRing: ring, clock: opts.clock, random: opts.random, migrations: opts.migrations });
+  const app = new App({
+    config,
+    profile,
+    logger,
+    logRing: ring,
+    clock: opts.clock,
+    random: opts.random,
+    migrations: opts.migrations,
+    version: opts.version,
+    requestExit: opts.stopOnExitRequest ? () => void stop() : undefined,
+  });
   let stopped: Promise<void> | undefined;
   // Idempotent: a test's finally and the file's end may both call it.
   const stop = () =>

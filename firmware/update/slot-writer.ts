@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import { constants, createReadStream } from 'node:fs';
+import { open, readFile, realpath, stat, type FileHandle } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { Transform, Writable, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { getStream } from './http-get.js';
+import { UpdateError } from './update-error.js';
+
+/** How many bytes a partition holds: a block device's size from sysfs, a plain file's (tests) its length. */
+export async function partitionCapacity(path: string): Promise<number> {
+  const s = await stat(path).catch(() => undefined);
+  if (!s) throw new UpdateError(`partition ${path} does not exist`);
+  if (!s.isBlockDevice()) return s.size;
+  const sectors = await readFile(`/sys/class/block/${basename(await realpath(path))}/size`, 'utf8');
+  return Number(sectors.trim()) * 512;
+}
+
+/** Counts and hashes what passes, and refuses more than `limit` bytes. */
+class Measure extends Transform {
+  readonly hash = createHash('sha256');
+  bytes = 0;
+  constructor(
+    private readonly limit: number,
+    private readonly what: string,
+    private readonly onBytes: (n: number) => void,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.limit) return done(new UpdateError(`${this.what} is longer than its manifest says (${this.limit} bytes)`));
+    this.hash.update(chunk);
+    this.onBytes(chunk.length);
+    done(null, chunk);
+  }
+}
+
+export interface PartToWrite {
+  name: string;
+  url: string;
+  size: number;
+  sha256: string;
+  device: string;
+}
+
+/**
+ * Streams one part from the server through gunzip and the hash without writing it anywhere: a
+ * tampered or truncated artifact is refused before any partition is touched.
+ */
+export async function verifyPart(part: PartToWrite, onBytes: (n: number) => void, signal?: AbortSignal): Promise<void> {
+  const res = await getStream(part.url, signal);
+  const measure = new Measure(part.size, `part ${part.name}`, onBytes);
+  const discard = new Writable({ write: (_chunk, _enc, done) => done() });
+  try {
+    await pipeline(res, createGunzip(), measure, discard, { signal });
+  } catch (err) {
+    throw err instanceof UpdateError ? err : new UpdateError(`part ${part.name}: ${(err as Error).message}`);
+  }
+  checkMeasured(part, measure);
+}
+
+function checkMeasured(part: PartToWrite, measure: Measure): void {
+  if (measure.bytes !== part.size) throw new UpdateError(`part ${part.name} ended after ${measure.bytes} of ${part.size} bytes`);
+  const sha = measure.hash.digest('hex');
+  if (sha !== part.sha256) throw new UpdateError(`hash mismatch: part ${part.name} has sha256 ${sha}, the manifest says ${part.sha256}`);
+}
+
+/**
+ * Streams one part: HTTP → gunzip → hash → the partition, with backpressure all the way, so no
+ * more than a few chunks are ever in memory. Then fsync, and the written bytes are read back and
+ * hashed again. A mismatch anywhere fails with the part's name.
+ */
+export async function writePart(part: PartToWrite, onBytes: (n: number) => void, signal?: AbortSignal): Promise<void> {
+  const res = await getStream(part.url, signal);
+  const measure = new Measure(part.size, `part ${part.name}`, onBytes);
+  // O_WRONLY without O_CREAT or O_TRUNC: a partition is written in place, never created.
+  const fh = await open(part.device, constants.O_WRONLY);
+  try {
+    await pipeline(res, createGunzip(), measure, positionalWriter(fh), { signal });
+    await fh.sync();
+  } catch (err) {
+    throw err instanceof UpdateError ? err : new UpdateError(`part ${part.name}: ${(err as Error).message}`);
+  } finally {
+    await fh.close();
+  }
+  checkMeasured(part, measure);
+  const readBack = await hashOf(part.device, part.size);
+  if (readBack !== part.sha256) throw new UpdateError(`read-back mismatch: ${part.device} holds sha256 ${readBack} after writing part ${part.name}`);
+}
+
+/** Writes chunks in order from offset 0 of an open file or device (which it leaves open, for fsync). */
+function positionalWriter(fh: FileHandle): Writable {
+  let position = 0;
+  return new Writable({
+    write(chunk: Buffer, _enc, done) {
+      void (async () => {
+        for (let off = 0; off < chunk.length; ) {
+          const { bytesWritten } = await fh.write(chunk, off, chunk.length - off, position);
+          off += bytesWritten;
+          position += bytesWritten;
+        }
+      })().then(() => done(), done);
+    },
+  });
+}
+
+/** sha256 of the first `size` bytes of a file or device, streamed. */
+export async function hashOf(path: string, size: number): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { start: 0, end: size - 1 }) as AsyncIterable<Buffer>) hash.update(chunk);
+  return hash.digest('hex');
+}
