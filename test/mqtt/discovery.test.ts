@@ -13,6 +13,7 @@ const REQUIRED: Record<string, string[]> = {
   binary_sensor: ['state_topic'],
   sensor: ['state_topic'],
   event: ['state_topic', 'event_types'],
+  update: ['state_topic'],
 };
 
 describe('Home Assistant device-based discovery', { timeout: 300_000 }, () => {

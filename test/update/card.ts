@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SLOT_PARTITIONS } from '../../firmware/update/slots.js';
@@ -23,10 +23,15 @@ export class Card {
   readonly rebootCmd = join(this.dir, 'reboot');
   private boots = 0;
 
-  constructor() {
+  /** `rootBytes`: root partitions that large, sparse (zeros) instead of random. */
+  constructor(opts: { rootBytes?: number } = {}) {
     for (const slot of ['a', 'b'] as const) {
       writeFileSync(this.partition(SLOT_PARTITIONS[slot].boot), randomBytes(BOOT_BYTES));
-      writeFileSync(this.partition(SLOT_PARTITIONS[slot].root), randomBytes(ROOT_BYTES));
+      if (opts.rootBytes === undefined) writeFileSync(this.partition(SLOT_PARTITIONS[slot].root), randomBytes(ROOT_BYTES));
+      else {
+        writeFileSync(this.partition(SLOT_PARTITIONS[slot].root), '');
+        truncateSync(this.partition(SLOT_PARTITIONS[slot].root), opts.rootBytes);
+      }
     }
     mkdirSync(this.autobootDir);
     mkdirSync(this.dataDir);
