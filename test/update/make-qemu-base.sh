@@ -2,8 +2,9 @@
 # A base card image that boots under qemu-system-aarch64 (-M virt) the way a Raspberry Pi OS card
 # boots on a Pi, for the update tests: an MBR card with a FAT boot partition (Debian's arm64
 # kernel as `vmlinuz`, an initrd with its disk, FAT and network modules, config.txt naming both,
-# cmdline.txt) and an ext4 root: Debian 13's Node.js and busybox (busybox init in place of
-# systemd, for speed: test/update/guest/roombox-vm-init), made without running arm64 code.
+# cmdline.txt without console=, so the kernel takes the serial port from the device tree) and an
+# ext4 root: Debian 13's Node.js and busybox (busybox init in place of systemd, for speed:
+# test/update/guest/roombox-vm-init), made without running arm64 code.
 # scripts/build-image and scripts/build-update take it as --base like a Raspberry Pi OS image.
 #   test/update/make-qemu-base.sh <cache-dir>
 # Prints the image's path. Cached in <cache-dir> by this recipe's hash (the kernel package is
@@ -47,7 +48,7 @@ boot_mib=96
 mkfs.vfat -n bootfs -C "$work/boot.img" $((boot_mib * 1024)) >/dev/null
 cp "$vmlinuz" "$work/vmlinuz"
 printf '# qemu virt stand-in for a Raspberry Pi boot partition\narm_64bit=1\nkernel=vmlinuz\ninitramfs initrd.img followkernel\n' > "$work/config.txt"
-printf 'console=tty1 root=PARTUUID=0badcafe-02 rootfstype=ext4 rootwait panic=-1 loglevel=4 init=/sbin/roombox-vm-init\n' > "$work/cmdline.txt"
+printf 'root=PARTUUID=0badcafe-02 rootfstype=ext4 rootwait panic=-1 loglevel=4 init=/sbin/roombox-vm-init\n' > "$work/cmdline.txt"
 mcopy -i "$work/boot.img" "$work/vmlinuz" "$work/initrd.img" "$work/config.txt" "$work/cmdline.txt" ::
 rm -f "$work/card.img"
 truncate -s $(( (1 + boot_mib + root_mib + 1) * 1024 * 1024 )) "$work/card.img"

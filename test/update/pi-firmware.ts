@@ -8,6 +8,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { atFileEnd } from '../helpers/file-guard.js';
 
 const FAT_TYPES = new Set(['b', 'c', 'e', '6', '4', '1']);
 /** The firmware reads at most this much of autoboot.txt. */
@@ -168,6 +169,9 @@ export class PiFirmware {
     const log = join(this.work, 'console.log');
     appendFileSync(log, `\n=== pi-firmware: boot ${n}: partition ${choice.partition}${choice.tryboot ? ' (tryboot)' : ''}, ${choice.configFile} -> ${choice.cmdlineFile}: ${choice.cmdline}\n`);
     const proc = spawn('qemu-system-aarch64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // A failing test must not leave the VM running.
+    const forget = atFileEnd(() => proc.exitCode === null && proc.kill('SIGKILL'));
+    proc.once('exit', forget);
     return new Boot(this, proc, choice, log);
   }
 
