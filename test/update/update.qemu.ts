@@ -128,7 +128,12 @@ describe('updates under qemu: the Pi firmware played by the harness', { concurre
     sh('scripts/build-image', ['--base', base, '--bundle', bundle, '--out', card, '--update-key', join(work, 'update-key.pub')]);
     release('good', derive('0.2.0'));
     release('crash', derive('0.3.0', true));
-    sh('scripts/build-update', ['--bundle', derive('0.0.9'), '--base', base, '--key', key, '--out', join(releases, 'old')]);
+    // An older release, properly signed: the good one's parts under a manifest saying 0.0.9 (the
+    // box refuses it on the version, before any part is fetched).
+    cpSync(join(releases, 'good'), join(releases, 'old'), { recursive: true });
+    const manifest = JSON.parse(sh('cat', [join(releases, 'good', 'manifest.json')]));
+    writeFileSync(join(releases, 'old', 'manifest.json'), `${JSON.stringify({ ...manifest, version: '0.0.9', min_version: '0.0.0' }, null, 2)}\n`);
+    writeFileSync(join(releases, 'old', 'manifest.json.sig'), sh('node', ['scripts/update-sign.mjs', 'sign', key, join(releases, 'old', 'manifest.json')]) + '\n');
     // A stranger's signature over the good manifest; and the good manifest over a changed root.
     sh('node', ['scripts/update-sign.mjs', 'keygen', join(work, 'bundles')]);
     cpSync(join(releases, 'good'), join(releases, 'badsig'), { recursive: true });
