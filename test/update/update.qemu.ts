@@ -184,7 +184,7 @@ describe('updates under qemu: the Pi firmware played by the harness', { concurre
       const failed = await probe.waitSince(mark, isEvent('update_failed'), 600_000, `update_failed for ${c.dir}`);
       const error = JSON.parse(failed.payload).detail.error as string;
       assert.match(error, c.error, `${c.dir}: ${error}`);
-      if (c.immediate) assert.equal(answer.output, error, 'the answer and the event say the same');
+      if (c.immediate) assert.equal(answer.output, `error: ${error}`, 'the answer and the event say the same');
       // One error: the marker request's answer comes after anything the refusal would still send.
       await probe.request(BASE, 'update status', 60_000);
       assert.equal(probe.since(mark).filter(isEvent('update_failed')).length, 1, `${c.dir}: one update_failed`);
