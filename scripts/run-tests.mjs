@@ -24,9 +24,9 @@ if (chosen.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-// The longest files first (the arm64 bundle, image and boot; the minute of broker flapping), so
-// they overlap the many short ones instead of running alone at the end.
-const SLOW_FIRST = ['test/ship/', 'test/hil/', 'test/reliability/flapping', 'test/reliability/kill-restart'];
+// The longest files first (the arm64 bundle, image and boot; the A/B card and release builds; the
+// minute of broker flapping), so they overlap the many short ones instead of running alone at the end.
+const SLOW_FIRST = ['test/ship/', 'test/hil/', 'test/update/card', 'test/reliability/flapping', 'test/reliability/kill-restart'];
 const rank = (f) => {
   const i = SLOW_FIRST.findIndex((s) => f.startsWith(s));
   return i === -1 ? SLOW_FIRST.length : i;

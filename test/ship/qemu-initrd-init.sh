@@ -2,7 +2,8 @@
 # /init of the small initrd scripts/test-image-boot boots the card image with: Debian's arm64
 # kernel has the disk, ext4, FAT and network drivers as modules, and the image has no modules
 # of its own (a real card has the Raspberry Pi kernel's), so they are loaded here.
-#   root=<dev>         root partition (default /dev/vda2), mounted read-only unless `rw` is given
+#   root=<dev>         root partition (default /dev/vda2), mounted read-only unless `rw` is given;
+#                      root=PARTUUID=<disk id>-NN (an A/B card's command line) is /dev/vdaN
 #   roombox.stage2     instead of booting: run /root/roombox-stage2.sh in the root, then power off
 /bin/busybox --install -s /bin
 export PATH=/bin
@@ -15,6 +16,7 @@ root=/dev/vda2 mode=ro stage2=0
 for arg in $(cat /proc/cmdline); do
   case $arg in
     root=/dev/*) root=${arg#root=} ;;
+    root=PARTUUID=*-*) n=${arg##*-}; root=/dev/vda$((10#$n)) ;;
     rw) mode=rw ;;
     roombox.stage2) stage2=1 ;;
   esac

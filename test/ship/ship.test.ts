@@ -150,7 +150,7 @@ describe('release bundle, image and flashing', { concurrency: false, timeout: 3_
     assert.ok(pulse > 50 && pulse < 1000, `qemu's 100 ms pulse measured by kernel timestamps: ${pulse} ms`);
   });
 
-  it('writes the bundle, overlay, Node and the enabled unit into a card image and leaves the rest alone', () => {
+  it('writes the bundle, overlay, Node and the enabled unit into both slots of an A/B card and leaves the rest of the base alone', () => {
     const base = join(work, 'base.img');
     sh('test/ship/make-base-image.sh', [base]);
     const out = join(work, 'roombox.img');
@@ -162,8 +162,11 @@ describe('release bundle, image and flashing', { concurrency: false, timeout: 3_
       sh('dd', [`if=${out}`, `of=${f}`, 'bs=512', `skip=${table[i]!.start}`, `count=${table[i]!.size}`, 'status=none']);
       return f;
     };
-    const root = part(1, 'root.img');
-    const boot = part(0, 'boot.img');
+    // Partitions 1 autoboot, 2 and 3 boot A/B, 4 extended, 5 and 6 root A/B, 7 data.
+    const autoboot = part(0, 'autoboot.img');
+    const root = part(4, 'root.img');
+    const boot = part(1, 'boot.img');
+    assert.deepEqual(readFileSync(part(5, 'root-b.img')), readFileSync(root), 'slot B has the same root');
     const stat = (p: string) => sh('debugfs', ['-R', `stat ${p}`, root]);
     const cat = (p: string) => sh('debugfs', ['-R', `cat ${p}`, root]);
     assert.match(stat('/opt/roombox/dist/firmware/main.js'), /Type: regular\s+Mode:\s+0644[\s\S]*User:\s+0\s+Group:\s+0/);
@@ -180,7 +183,7 @@ describe('release bundle, image and flashing', { concurrency: false, timeout: 3_
     assert.match(cat('/usr/lib/sysusers.d/roombox.conf'), /^u roombox /m);
     spawnSync('e2fsck', ['-fn', root], { stdio: 'ignore' });
     assert.equal(spawnSync('e2fsck', ['-fn', root], { stdio: 'ignore' }).status, 0, 'the root file system is clean');
-    const mtype = (f: string) => sh('mtype', ['-i', boot, `::${f}`], { MTOOLS_SKIP_CHECK: '1' });
+    const mtype = (f: string, fat = boot) => sh('mtype', ['-i', fat, `::${f}`], { MTOOLS_SKIP_CHECK: '1' });
     const config = mtype('config.txt');
     assert.match(config, /^# Raspberry Pi config\narm_64bit=1\ndtoverlay=vc4-kms-v3d\n/, 'the original config.txt is kept');
     assert.match(config, /^include roombox-config\.txt$/m);
@@ -188,19 +191,21 @@ describe('release bundle, image and flashing', { concurrency: false, timeout: 3_
     assert.match(bootConfig, /^dtparam=i2c_arm=on$/m);
     assert.match(bootConfig, /^gpio=22=op,dl$/m, "the chosen board's mute line is held from power-on");
     assert.match(bootConfig, /^#gpio=4=op,dl$/m, 'other boards stay commented out');
-    assert.match(mtype('roombox.env'), /#ROOMBOX_MQTT_URL=/);
+    assert.match(mtype('roombox.env', autoboot), /#ROOMBOX_MQTT_URL=/);
     const cmdline = mtype('cmdline.txt');
     assert.doesNotMatch(cmdline, /console=serial0/);
-    assert.match(cmdline, /console=tty1 root=PARTUUID=0badcafe-02/);
+    assert.match(cmdline, /^console=tty1 rootfstype=ext4 fsck\.repair=yes rootwait root=PARTUUID=726f6f6d-05 roombox\.slot=a$/m);
     // A second run over the result changes nothing a box owner set.
     writeFileSync(join(work, 'roombox.env'), 'ROOMBOX_ID=kitchen\n');
-    sh('mcopy', ['-o', '-i', boot, join(work, 'roombox.env'), '::roombox.env'], { MTOOLS_SKIP_CHECK: '1' });
-    sh('dd', [`if=${boot}`, `of=${out}`, 'bs=512', `seek=${table[0]!.start}`, 'conv=notrunc', 'status=none']);
+    sh('mcopy', ['-o', '-i', autoboot, join(work, 'roombox.env'), '::roombox.env'], { MTOOLS_SKIP_CHECK: '1' });
+    sh('dd', [`if=${autoboot}`, `of=${out}`, 'bs=512', `seek=${table[0]!.start}`, 'conv=notrunc', 'status=none']);
     sh('scripts/build-image', ['--base', out, '--bundle', bundle, '--out', join(work, 'again.img')]);
-    const again = join(work, 'boot2.img');
+    const again = join(work, 'autoboot2.img');
     sh('dd', [`if=${join(work, 'again.img')}`, `of=${again}`, 'bs=512', `skip=${table[0]!.start}`, `count=${table[0]!.size}`, 'status=none']);
     assert.equal(sh('mtype', ['-i', again, '::roombox.env'], { MTOOLS_SKIP_CHECK: '1' }), 'ROOMBOX_ID=kitchen\n');
-    assert.equal(sh('mtype', ['-i', again, '::config.txt'], { MTOOLS_SKIP_CHECK: '1' }).match(/include roombox-config/g)!.length, 1);
+    const againBoot = join(work, 'boot2.img');
+    sh('dd', [`if=${join(work, 'again.img')}`, `of=${againBoot}`, 'bs=512', `skip=${table[1]!.start}`, `count=${table[1]!.size}`, 'status=none']);
+    assert.equal(sh('mtype', ['-i', againBoot, '::config.txt'], { MTOOLS_SKIP_CHECK: '1' }).match(/include roombox-config/g)!.length, 1);
   });
 
   it('flashes onto a file and verifies, and refuses a target that is too small or mounted', () => {
