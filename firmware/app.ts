@@ -174,10 +174,10 @@ export class App {
     const recording = capture.length > 0 ? (await import('./recording/index.js')).createRecordingExtensions(ctx, capture) : [];
     const sim = profile.simulated ? (await import('./sim/extension.js')).createSimExtensions(ctx, { zones: zones[0], capture: capture[0] }) : [];
     installDiagnostics(ctx);
-    const console = config.console.target !== 'off' ? [new (await import('./console/console.js')).Console(config.console.target, config.console.baud, ctx.commands, ctx.clock, ctx.log)] : [];
+    const fieldConsole = config.console.target !== 'off' ? [new (await import('./console/console.js')).Console(config.console.target, config.console.baud, ctx.commands, ctx.clock, ctx.log)] : [];
     const page = webTarget(config.http, process.env);
     const web = page ? (await import('./web/box-web.js')).createWebExtensions(ctx, page) : [];
-    return { hardware: [...zones, ...capture, ...recording, ...sim], access: [...console, ...web] };
+    return { hardware: [...zones, ...capture, ...recording, ...sim], access: [...fieldConsole, ...web] };
   }
 
   async start(): Promise<void> {
