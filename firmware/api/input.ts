@@ -43,15 +43,13 @@ export const Peak = Type.Object({
 });
 export type Peak = Static<typeof Peak>;
 
-/** An input as `input --json` shows it. */
-export const InputListing = Type.Composite([
-  Type.Object({ name: Type.String() }),
-  InputState,
-  Type.Object({
-    levels: Nullable(Levels),
-    overruns: Type.Integer(),
-    failures: Type.Integer(),
-    last_error: Nullable(Type.String()),
-  }),
-]);
+/** An input as `input --json` shows it (its state's properties spread in, as in ZoneListing). */
+export const InputListing = Type.Object({
+  name: Type.String(),
+  ...InputState.properties,
+  levels: Nullable(Levels),
+  overruns: Type.Integer(),
+  failures: Type.Integer(),
+  last_error: Nullable(Type.String()),
+});
 export type InputListing = Static<typeof InputListing>;

@@ -1,9 +1,9 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv } from 'ajv';
 import { ConfigError } from '../config/config.js';
 import type { BoardProfile } from './profile.js';
+import { boardProfile as validateProfile } from './profile-validator.generated.js';
 
 /** board/ at the project root, found from this file whether it runs from firmware/ or dist/firmware/. */
 export function boardDir(): string {
@@ -15,13 +15,16 @@ export function boardDir(): string {
   throw new Error('board/ directory not found');
 }
 
-let validator: ReturnType<Ajv['compile']> | undefined;
-function validate(data: unknown) {
-  if (!validator) {
-    const schema = JSON.parse(readFileSync(join(boardDir(), 'profile.schema.json'), 'utf8'));
-    validator = new Ajv({ allErrors: true, useDefaults: true, strict: false }).compile(schema);
-  }
-  return validator(data) ? [] : (validator.errors ?? []);
+interface SchemaError {
+  instancePath: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+/** Checks against board/profile.schema.json (compiled by scripts/gen-validators.ts) and fills in its defaults. */
+function validate(data: unknown): SchemaError[] {
+  const check = validateProfile as { (data: unknown): boolean; errors?: SchemaError[] | null };
+  return check(data) ? [] : (check.errors ?? []);
 }
 
 /** Schema errors plus the rules a schema cannot say (unique names). Empty when the profile is valid. */

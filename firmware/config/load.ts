@@ -1,15 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { Ajv, type ValidateFunction } from 'ajv';
 import { BOX_ID_RE, UPLOAD_RE, VARS, ZONE_NAME_RE, ZONE_VARS, type JsonSchema, type ZoneVarField } from './schema.js';
 import { ConfigError, type Config, type ZoneEnv } from './config.js';
 import { isPasswordHash } from './password-hash.js';
+import * as validators from './validators.generated.js';
 
 // No coercion: ajv's would take ' 5', '1e3' and '0x50' for numbers. The text is read strictly
-// here (textValue), and the schema then checks the value it gave.
-const ajv = new Ajv({ coerceTypes: false, allErrors: false, strict: true });
-const compiled = new Map<JsonSchema, ValidateFunction>();
+// here (textValue), and the schema then checks the value it gave, with the validator
+// scripts/gen-validators.ts compiled from it (one per variable, ROOMBOX_ZONE_<FIELD> per zone field).
+type Validator = (value: unknown) => boolean;
+const VALIDATORS = validators as unknown as Record<string, Validator | undefined>;
+
+function validatorFor(name: string): Validator {
+  const validate = VALIDATORS[name];
+  if (!validate) throw new Error(`no validator for ${name}: run \`npx tsx scripts/gen-validators.ts\``);
+  return validate;
+}
 
 /** Plain decimal notation only: what a person writes for a port, a count or seconds. */
 const DECIMAL = /^-?\d+(\.\d+)?$/;
@@ -27,15 +34,10 @@ function textValue(schema: JsonSchema, raw: string): unknown {
   }
 }
 
-/** Validates one raw string against a variable's schema. */
-function parseValue(schema: JsonSchema, raw: string): { ok: true; value: unknown } | { ok: false } {
-  let validate = compiled.get(schema);
-  if (!validate) {
-    validate = ajv.compile(schema);
-    compiled.set(schema, validate);
-  }
+/** Validates one raw string against a variable's schema (`name`: whose validator). */
+function parseValue(name: string, schema: JsonSchema, raw: string): { ok: true; value: unknown } | { ok: false } {
   const value = textValue(schema, raw);
-  return value !== undefined && validate(value) ? { ok: true, value } : { ok: false };
+  return value !== undefined && validatorFor(name)(value) ? { ok: true, value } : { ok: false };
 }
 
 export interface LoadResult {
@@ -76,7 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { stdinIsTTY?: boolean;
   for (const spec of VARS) {
     const raw = env[spec.name];
     if (raw === undefined || raw === '') continue;
-    const parsed = parseValue(spec.schema, raw);
+    const parsed = parseValue(spec.name, spec.schema, raw);
     if (!parsed.ok) {
       const shown = spec.secret ? (spec.name === 'ROOMBOX_MQTT_URL' ? `'${maskUrl(raw)}'` : maskSecret(raw)) : `'${printable(raw)}'`;
       problems.push(`${spec.name}=${shown} is invalid: expected ${spec.allowed}`);
@@ -98,7 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { stdinIsTTY?: boolean;
       problems.push(`${name}: '${printable(m[1]!)}' is not a zone name: expected letters, digits and _`);
       continue;
     }
-    const parsed = parseValue(spec.schema, raw);
+    const parsed = parseValue(`ROOMBOX_ZONE_${field}`, spec.schema, raw);
     if (!parsed.ok) {
       problems.push(`${name}='${printable(raw)}' is invalid: expected ${spec.allowed}`);
       continue;

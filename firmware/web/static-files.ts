@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,25 +30,29 @@ export function uiRoot(): string {
 }
 
 /**
- * Every file the page needs, read and compressed once at start: the UI folder under `/` and the
- * two libraries from node_modules under `/vendor/`. Nothing is fetched from the internet.
+ * Every file the page needs, read once at start and compressed once when first asked for: the UI
+ * folder under `/` and the two libraries from node_modules under `/vendor/`. Nothing is fetched
+ * from the internet.
  */
 export function loadStaticFiles(root = uiRoot()): Map<string, StaticFile> {
   const files = new Map<string, StaticFile>();
   const add = (urlPath: string, file: string) => {
     const body = readFileSync(file);
-    const etag = `"${body.length.toString(36)}-${hash(body)}"`;
-    files.set(urlPath, { type: TYPES[extname(file)] ?? 'application/octet-stream', body, gzip: gzipSync(body, { level: 9 }), etag });
+    const etag = `"${body.length.toString(36)}-${createHash('sha1').update(body).digest('base64url').slice(0, 12)}"`;
+    // Compressed on first request, not at start: level 9 over every file delays `online`.
+    let gzip: Buffer | undefined;
+    files.set(urlPath, {
+      type: TYPES[extname(file)] ?? 'application/octet-stream',
+      body,
+      get gzip() {
+        return (gzip ??= gzipSync(body, { level: 9 }));
+      },
+      etag,
+    });
   };
   for (const name of readdirSync(root)) if (TYPES[extname(name)]) add(`/${name}`, join(root, name));
   add('/vendor/preact.mjs', fileURLToPath(import.meta.resolve('preact')));
   add('/vendor/htm.mjs', fileURLToPath(import.meta.resolve('htm')));
   files.set('/', files.get('/index.html')!);
   return files;
-}
-
-function hash(buf: Buffer): string {
-  let h = 2166136261;
-  for (const b of buf) h = Math.imul(h ^ b, 16777619);
-  return (h >>> 0).toString(36);
 }

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { GpioBackendError } from '../errors.js';
 
 /** What the kernel tells about a chip (GPIO_GET_CHIPINFO_IOCTL). */
@@ -58,8 +60,15 @@ export interface CdevAddon {
   >;
 }
 
-/** Where node-gyp puts it: beside this file in the source tree, and in the bundle's dist/ too. */
-export const ADDON_PATH = './build/Release/gpio_cdev.node';
+/**
+ * Where node-gyp puts it: beside this file in the source tree and in dist/. The bundled firmware
+ * (dist/firmware/main.js and its chunks/) runs this code from another folder: from there it is
+ * under hal/gpio/cdev/ of the folder that holds main.js.
+ */
+export function addonPath(moduleUrl = import.meta.url): string {
+  const candidates = ['./build/Release/gpio_cdev.node', './hal/gpio/cdev/build/Release/gpio_cdev.node', '../hal/gpio/cdev/build/Release/gpio_cdev.node'].map((rel) => fileURLToPath(new URL(rel, moduleUrl)));
+  return candidates.find((file) => existsSync(file)) ?? candidates[0]!;
+}
 
 let addon: CdevAddon | undefined;
 
@@ -67,7 +76,7 @@ let addon: CdevAddon | undefined;
 export function cdevAddon(): CdevAddon {
   if (addon) return addon;
   try {
-    addon = createRequire(import.meta.url)(ADDON_PATH) as CdevAddon;
+    addon = createRequire(import.meta.url)(addonPath()) as CdevAddon;
   } catch (err) {
     throw new GpioBackendError(`the GPIO character-device addon is not built (${(err as Error).message.split('\n')[0]}): run npm ci, or set ROOMBOX_GPIO=sysfs`);
   }
