@@ -25,8 +25,10 @@ for tool in qemu-system-aarch64 debootstrap sfdisk mke2fs mkfs.vfat debugfs mcop
   command -v $tool >/dev/null || { echo "arm64-image: $tool missing (scripts/install-system-deps)" >&2; exit 1; }
 done
 mkdir -p "$work"
-# Private apt lists and bundle stage: other builds on this machine may be using the defaults.
-export ARM64_APT_WORK=$work/apt BUNDLE_STAGE=$work/bundle-stage
+# Private apt lists (per suite, under TMPDIR) and bundle stage: other builds on this machine
+# may be using the defaults.
+export TMPDIR=$work/tmp BUNDLE_STAGE=$work/bundle-stage
+mkdir -p "$TMPDIR"
 log() { echo "arm64-image: $*" >&2; }
 
 t=$SECONDS
