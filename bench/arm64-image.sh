@@ -30,6 +30,8 @@ mkdir -p "$work"
 export TMPDIR=$work/tmp BUNDLE_STAGE=$work/bundle-stage
 mkdir -p "$TMPDIR"
 log() { echo "arm64-image: $*" >&2; }
+# start, size and device node of an image's first Linux partition
+part() { sfdisk -J "$1" | jq -r '[.partitiontable.partitions[] | select(.type == "83" or .type == "0FC63DAF-8483-4772-8E79-3D69D8477DE4")][0] | "\(.start) \(.size) \(.node)"'; }
 
 t=$SECONDS
 initrd_root=$work/initrd-root
@@ -61,12 +63,19 @@ if [ -z "$bundle" ]; then
   log "build-bundle: $((SECONDS - t)) s"
 fi
 
-# The guest files go into a scratch copy of the base, which build-image then starts from.
+# The guest files go into a scratch copy of the base, which build-image then starts from. The
+# image is kept while none of its inputs changed.
 t=$SECONDS
+image=$work/roombox-arm64-bench.img
+image_key=$( { echo "$base"; sha256sum "$bundle" "$guest"/* "$here/scripts/build-image"; \
+  (cd "$here" && find rootfs-overlay -type f | LC_ALL=C sort | xargs sha256sum); } | sha256sum | cut -c1-16)
+if [ -f "$image" ] && [ "$(cat "$image.key" 2>/dev/null)" = "$image_key" ]; then
+  log "card image unchanged: reused"
+else
+rm -f "$image.key"
 scratch=$work/scratch
 rm -rf "$scratch"; mkdir -p "$scratch"
 cp --sparse=always "$base" "$scratch/base.img"
-part() { sfdisk -J "$1" | jq -r '[.partitiontable.partitions[] | select(.type == "83" or .type == "0FC63DAF-8483-4772-8E79-3D69D8477DE4")][0] | "\(.start) \(.size) \(.node)"'; }
 read -r root_start root_size _ < <(part "$scratch/base.img")
 dd if="$scratch/base.img" of="$scratch/root.img" bs=512 skip="$root_start" count="$root_size" status=none
 {
@@ -88,11 +97,12 @@ done
 dd if="$scratch/root.img" of="$scratch/base.img" bs=512 seek="$root_start" conv=notrunc status=none
 rm "$scratch/root.img"
 
-image=$work/roombox-arm64-bench.img
 "$here/scripts/build-image" --base "$scratch/base.img" --bundle "$bundle" --out "$image" > "$work/build-image.log" 2>&1 \
   || { tail -30 "$work/build-image.log" >&2; exit 1; }
 rm -rf "$scratch"
+echo "$image_key" > "$image.key"
 log "guest files and build-image: $((SECONDS - t)) s"
+fi
 
 # Inside the VM the card is /dev/vda: its first Linux partition is the root build-image wrote.
 node=$(part "$image" | cut -d' ' -f3)

@@ -76,6 +76,8 @@ async function bootAndMeasure(img: Image, broker: Mosquitto, memMb: number): Pro
   const consoleLog = join(WORK, `console-${tag}.log`);
   const append = [
     'console=ttyAMA0', `root=${img.root}`, 'panic=-1', 'loglevel=4',
+    // A shared machine can stall the emulated boot past systemd's 90 s wait for the card's partitions.
+    'systemd.default_device_timeout_sec=900', 'systemd.default_timeout_start_sec=900',
     'systemd.mask=roombox.service', 'systemd.wants=roombox-bench.service',
     `roombox_bench.broker=mqtt://10.0.2.2:${broker.port}`, `roombox_bench.runs=${RUNS}`, `roombox_bench.rss_s=${RSS_S}`, `roombox_bench.tag=${tag}`,
   ].join(' ');
