@@ -96,9 +96,14 @@ async function timeToOnline(id, start) {
   }
 }
 
+/** /proc/meminfo in MB, and the line `free -m` would print (a minimal Debian has no procps). */
 function meminfo() {
-  const kb = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/meminfo', 'utf8'))?.[1]) / 1024;
-  return { totalMb: kb('MemTotal'), availableMb: kb('MemAvailable'), free: execFileSync('free', ['-m']).toString() };
+  const text = readFileSync('/proc/meminfo', 'utf8');
+  const mb = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1]) / 1024;
+  const [total, free, available] = [mb('MemTotal'), mb('MemFree'), mb('MemAvailable')];
+  const cache = mb('Buffers') + mb('Cached') + mb('SReclaimable');
+  const r = Math.round;
+  return { totalMb: total, availableMb: available, free: `Mem: total ${r(total)} used ${r(total - free - cache)} free ${r(free)} buff/cache ${r(cache)} available ${r(available)} (MB)` };
 }
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 
