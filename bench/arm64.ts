@@ -92,7 +92,8 @@ async function bootAndMeasure(img: Image, broker: Mosquitto, memMb: number): Pro
   const out = createWriteStream(consoleLog);
   qemu.stdout!.pipe(out);
   qemu.stderr!.pipe(out);
-  const timeoutMs = (600 + RUNS * 2 * 120 + RSS_S) * 1000;
+  // Generous: on a machine shared with other work one emulated start of the box took over 2 minutes.
+  const timeoutMs = (1200 + RUNS * 2 * 300 + RSS_S * 2) * 1000;
   let bootS = NaN;
   try {
     const result = await new Promise<GuestResult>((resolve, reject) => {
