@@ -8,9 +8,11 @@
 // 30 minutes of an hour). Exit 1 on a failure.
 //
 // SOAK_HEAPSNAPSHOT_S=600 also writes a heap snapshot of the box every 10 minutes into
-// SOAK_HEAPSNAPSHOT_DIR (node --heapsnapshot-signal), to compare object counts by constructor.
+// SOAK_HEAPSNAPSHOT_DIR (node --heapsnapshot-signal), to compare object counts by constructor
+// (a snapshot itself costs the process 100+ MB of RSS: such a run says nothing about RSS).
+// SOAK_NODE_FLAGS adds node flags (e.g. --trace-gc), SOAK_BOX_LOG keeps the box's output in a file.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchChromium } from '../test/helpers/browser.js';
@@ -39,6 +41,13 @@ function slope(points: { t: number; mb: number }[]): number {
   const num = points.reduce((a, p) => a + (p.t - mt) * (p.mb - mm), 0);
   const den = points.reduce((a, p) => a + (p.t - mt) ** 2, 0);
   return den > 0 ? num / den : 0;
+}
+
+/** Anonymous (heaps) and file-backed (code) shares of RSS, MB. */
+function rssParts(pid: number): string {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
+  return `anon ${round(kb('RssAnon') / 1024, 1)}, file ${round(kb('RssFile') / 1024, 1)}`;
 }
 
 function flacFiles(dir: string): { count: number; bytes: number } {
@@ -75,7 +84,9 @@ probe.client.on('message', (t, p) => {
 });
 await probe.client.subscribeAsync([`${P}/event`, `${P}/telemetry`], { qos: 1 });
 const snapshotFlags = SNAPSHOT_S > 0 ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`] : [];
-const box = spawn(process.execPath, [...unitNodeFlags(), ...snapshotFlags, join(ROOT, 'dist', 'firmware', 'main.js')], {
+const extraFlags = process.env.SOAK_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? [];
+const boxLog = process.env.SOAK_BOX_LOG ? openSync(process.env.SOAK_BOX_LOG, 'a') : 'ignore';
+const box = spawn(process.execPath, [...unitNodeFlags(), ...snapshotFlags, ...extraFlags, join(ROOT, 'dist', 'firmware', 'main.js')], {
   cwd: ROOT,
   env: {
     ...process.env,
@@ -92,7 +103,7 @@ const box = spawn(process.execPath, [...unitNodeFlags(), ...snapshotFlags, join(
     ROOMBOX_RECORD_SEGMENT_S: process.env.SOAK_RECORD_SEGMENT_S ?? '300',
     ROOMBOX_RECORD_MIN_FREE_MB: '0',
   },
-  stdio: 'ignore',
+  stdio: ['ignore', boxLog, boxLog],
 });
 const { browser, close: closeBrowser } = await launchChromium();
 const failures: string[] = [];
@@ -113,7 +124,7 @@ try {
     if (tick % 300 === 160) proxy.up();
     if (tick % SAMPLE_S === 0) {
       samples.push({ t: Math.round((Date.now() - t0) / 1000), mb: round(rssMb(box.pid!), 1) });
-      console.log(`[soak] ${samples.at(-1)!.t} s: RSS ${samples.at(-1)!.mb} MB, ${seqs.length} messages`);
+      console.log(`[soak] ${samples.at(-1)!.t} s: RSS ${samples.at(-1)!.mb} MB (${rssParts(box.pid!)}), ${seqs.length} messages`);
     }
     if (SNAPSHOT_S > 0 && tick % SNAPSHOT_S === 0) box.kill('SIGUSR2');
     if (box.exitCode !== null) throw new Error(`the box exited (${box.exitCode})`);
