@@ -28,11 +28,12 @@ export class HeapTrim implements Extension {
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly gc: (() => void) | undefined = (globalThis as { gc?: () => void }).gc,
+    private readonly heapUsed: () => number = () => getHeapStatistics().used_heap_size,
   ) {}
 
   start(): void {
     if (!this.gc) return;
-    this.usedAfterLast = getHeapStatistics().used_heap_size;
+    this.usedAfterLast = this.heapUsed();
     this.timer = this.clock.setInterval(() => this.check(), HEAP_TRIM_MS);
   }
 
@@ -41,12 +42,12 @@ export class HeapTrim implements Extension {
   }
 
   check(): void {
-    const used = getHeapStatistics().used_heap_size;
+    const used = this.heapUsed();
     if (used - this.usedAfterLast < HEAP_TRIM_GROWTH_BYTES) return;
     const t0 = performance.now();
     this.gc!();
     this.trims++;
-    this.usedAfterLast = getHeapStatistics().used_heap_size;
+    this.usedAfterLast = this.heapUsed();
     this.log.debug({ before: used, after: this.usedAfterLast, ms: Math.round(performance.now() - t0) }, 'heap trimmed');
   }
 }
