@@ -154,24 +154,18 @@ export class LoudnessMeter {
     const ch = this.channels;
     const line = this.lines[c]!;
     const H = TRUE_PEAK_HISTORY;
+    const st = this.filterState;
+    const k = 4 * c;
+    let s1 = st[k]!, s2 = st[k + 1]!, t1 = st[k + 2]!, t2 = st[k + 3]!;
+    const b0 = this.sb0, b1 = this.sb1, b2 = this.sb2, a1 = this.sa1, a2 = this.sa2, h1 = this.ha1, h2 = this.ha2;
     let peak = 0;
+    let sum = 0;
+    // One pass per sample: into the true-peak line, the sample peak, and the two K-weighting stages.
     for (let i = 0, j = first; i < frames; i++, j += ch) {
       const x = samples[j]! * scale;
       line[H + i] = x;
       const a = x < 0 ? -x : x;
       if (a > peak) peak = a;
-    }
-    if (peak > this.samplePeaks[c]!) this.samplePeaks[c] = peak;
-    // The waveform passes through its samples: the oversampled peak can never be below them.
-    if (peak > this.truePeaks[c]!) this.truePeaks[c] = peak;
-
-    const st = this.filterState;
-    const k = 4 * c;
-    let s1 = st[k]!, s2 = st[k + 1]!, t1 = st[k + 2]!, t2 = st[k + 3]!;
-    const b0 = this.sb0, b1 = this.sb1, b2 = this.sb2, a1 = this.sa1, a2 = this.sa2, h1 = this.ha1, h2 = this.ha2;
-    let sum = 0;
-    for (let n = H, end = H + frames; n < end; n++) {
-      const x = line[n]!;
       const y1 = b0 * x + s1;
       s1 = b1 * x - a1 * y1 + s2;
       s2 = b2 * x - a2 * y1;
@@ -180,6 +174,9 @@ export class LoudnessMeter {
       t2 = y1 - h2 * y2;
       sum += y2 * y2;
     }
+    if (peak > this.samplePeaks[c]!) this.samplePeaks[c] = peak;
+    // The waveform passes through its samples: the oversampled peak can never be below them.
+    if (peak > this.truePeaks[c]!) this.truePeaks[c] = peak;
     st[k] = s1;
     st[k + 1] = s2;
     st[k + 2] = t1;
