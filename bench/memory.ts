@@ -1,6 +1,7 @@
 // Memory: RSS of the compiled firmware on the sim board (both zones, the input metering) after
 // BENCH_MEMORY_S seconds (the target is stated for 10 minutes: the default), against the RSS of
-// a bare mqtt.js client in the same run. Samples every 10 s to show growth.
+// a bare mqtt.js client in the same run, both with the unit's node flags. Target (issue): at most
+// the bare client's + 10 MB. Samples every 10 s to show growth (flatness over an hour: `npm run soak`).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,8 @@ import { emitRow, printTable, round, type BenchRow } from './stats.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const SECONDS = Number(process.env.BENCH_MEMORY_S ?? 600);
+/** What the box may hold beyond a bare mqtt.js client (issue: 10 MB). */
+const BUDGET_MB = 10;
 
 /** The node options of the unit's ExecStart line (between `node` and the script). */
 export function unitNodeFlags(): string[] {
@@ -34,7 +37,7 @@ export async function benchMemory(seconds = SECONDS): Promise<{ row: BenchRow; s
     env: { ...process.env, ROOMBOX_MQTT_URL: broker.url, ROOMBOX_ID: 'membox', ROOMBOX_DATA_DIR: join(dir, 'data'), ROOMBOX_CONSOLE: 'off', ROOMBOX_LOG_LEVEL: 'warn', ROOMBOX_TELEMETRY_S: '5' },
     stdio: 'ignore',
   });
-  const bare = spawn(process.execPath, [bareFile], { env: { ...process.env, URL: broker.url }, stdio: 'ignore' });
+  const bare = spawn(process.execPath, [...unitNodeFlags(), bareFile], { env: { ...process.env, URL: broker.url }, stdio: 'ignore' });
   const samples: number[] = [];
   try {
     for (let t = 0; t < seconds; t += 10) {
@@ -49,8 +52,8 @@ export async function benchMemory(seconds = SECONDS): Promise<{ row: BenchRow; s
         ours: `${round(ours, 1)} MB`,
         reference: `${round(ref, 1)} MB bare mqtt.js`,
         ratio: ours / ref,
-        target: '< 80 MB',
-        met: ours < 80,
+        target: `<= bare + ${BUDGET_MB} MB (${round(ref + BUDGET_MB, 1)} MB)`,
+        met: ours <= ref + BUDGET_MB,
       },
       samples,
     };

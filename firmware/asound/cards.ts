@@ -42,19 +42,24 @@ export function parseUsbId(text: string): string | undefined {
   return m ? `${m[1]!.toLowerCase()}:${m[2]!.toLowerCase()}` : undefined;
 }
 
+/** The text of <procRoot>/proc/asound/cards; undefined when it cannot be read. */
+export function readCardsText(procRoot: string): string | undefined {
+  try {
+    return readFileSync(join(procRoot, 'proc', 'asound', 'cards'), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Reads every card under <procRoot>/proc/asound with its USB id and PCM devices. Synchronous on
  * purpose: these are a few small files, and the libuv pool is kept for the capture workers.
- * A card that vanishes while being read is simply left out.
+ * A card that vanishes while being read is simply left out. `text` is the cards file when the
+ * caller has just read it.
  */
-export function readCards(procRoot: string): CardInfo[] {
+export function readCards(procRoot: string, text = readCardsText(procRoot)): CardInfo[] {
+  if (text === undefined) return [];
   const asound = join(procRoot, 'proc', 'asound');
-  let text: string;
-  try {
-    text = readFileSync(join(asound, 'cards'), 'utf8');
-  } catch {
-    return [];
-  }
   const out: CardInfo[] = [];
   for (const card of parseCards(text)) {
     const dir = join(asound, `card${card.index}`);

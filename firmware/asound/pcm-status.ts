@@ -20,27 +20,19 @@ export function parsePcmStatus(text: string): PcmStatus {
 }
 
 /**
- * Status of every (or one) playback substream of card<N>/pcm<D>p under <procRoot>/proc/asound,
- * keyed by `sub<S>`. A missing card or device gives an empty map.
+ * The status files of every (or one) playback substream of card<N>/pcm<D>p under
+ * <procRoot>/proc/asound, with their `sub<S>` names. A missing card or device gives none.
  */
-export function readPlaybackStatus(procRoot: string, card: number, device: number, subdevice?: number): Map<string, PcmStatus> {
+export function playbackStatusFiles(procRoot: string, card: number, device: number, subdevice?: number): { sub: string; path: string }[] {
   const dir = join(procRoot, 'proc', 'asound', `card${card}`, `pcm${device}p`);
-  const out = new Map<string, PcmStatus>();
   let subs: string[];
   if (subdevice !== undefined) subs = [`sub${subdevice}`];
   else {
     try {
       subs = readdirSync(dir).filter((e) => /^sub\d+$/.test(e));
     } catch {
-      return out;
+      return [];
     }
   }
-  for (const sub of subs) {
-    try {
-      out.set(sub, parsePcmStatus(readFileSync(join(dir, sub, 'status'), 'utf8')));
-    } catch {
-      /* gone while reading: not playing */
-    }
-  }
-  return out;
+  return subs.map((sub) => ({ sub, path: join(dir, sub, 'status') }));
 }

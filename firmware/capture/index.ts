@@ -3,7 +3,7 @@ import type { BoxContext } from '../context.js';
 import type { ControlFeature } from '../controls/control.js';
 import type { Extension } from '../core/extension.js';
 import type { TimerHandle } from '../core/clock.js';
-import { readCards } from '../asound/cards.js';
+import { readCards, readCardsText } from '../asound/cards.js';
 import { SignalGeneratorSource, SimSignalSetting } from '../sim/signal-generator.js';
 import { AlsaCaptureSource, loadAlsaCapture } from './alsa-source.js';
 import { registerCaptureCommands } from './commands.js';
@@ -14,6 +14,8 @@ import type { SourceFactory } from './source.js';
 
 /** How often /proc/asound is read: plugging and unplugging must be noticed within 2 s. */
 export const SCAN_MS = 1000;
+/** Scans that read the whole tree after /proc/asound/cards changed, while the card's files settle. */
+const SETTLE_SCANS = 3;
 /** Home Assistant's peak sensor gets at most one value per this long (P/input/<i>/peak). */
 export const PEAK_PERIOD_MS = 1000;
 /** libuv pool threads the rest of the box may want at once (fs, dns, sqlite3) besides captures. */
@@ -32,6 +34,8 @@ export class CaptureExtension implements Extension {
   readonly simSignals = new Map<string, SimSignalSetting>();
   private scanTimer?: TimerHandle;
   private stopped = false;
+  private cardsText?: string;
+  private fullScansLeft = SETTLE_SCANS;
   private readonly peaks = new Map<string, { max: number[]; since: number }>();
   /** The inputs as a feature: named targets (they have no controls yet). */
   readonly feature: ControlFeature<CaptureInput> = {
@@ -102,9 +106,18 @@ export class CaptureExtension implements Extension {
     await Promise.all([...this.inputs.values()].map((i) => i.stop()));
   }
 
-  /** Reads /proc/asound once and tells each input where its device is. */
+  /**
+   * Reads /proc/asound and tells each input where its device is. A card comes or goes only with
+   * a change of /proc/asound/cards: while its text stays the same (all day, every second) the
+   * card directories are not read again, which would only make garbage for the collector.
+   */
   scan(): void {
-    const cards = readCards(this.ctx.procRoot);
+    const text = readCardsText(this.ctx.procRoot);
+    if (text !== this.cardsText) this.fullScansLeft = SETTLE_SCANS;
+    else if (this.fullScansLeft === 0) return;
+    else this.fullScansLeft--;
+    this.cardsText = text;
+    const cards = readCards(this.ctx.procRoot, text);
     for (const p of this.ctx.profile.inputs) this.inputs.get(p.name)!.update(resolveInput(p.match, cards));
   }
 
@@ -121,7 +134,7 @@ export class CaptureExtension implements Extension {
   /** Levels go straight to the link at QoS 0: not retained, not queued, dropped while disconnected. */
   private publishLevels(input: string, r: LevelsReport): void {
     const { link, topics, clock } = this.ctx;
-    if (link.connected) link.publish(topics.inputLevels(input), JSON.stringify(r), { qos: 0, retain: false }).catch(() => {});
+    link.publishQos0(topics.inputLevels(input), JSON.stringify(r));
     this.ctx.bus.emit('input.levels', { input, report: r });
     const now = clock.now();
     let p = this.peaks.get(input);
@@ -132,7 +145,7 @@ export class CaptureExtension implements Extension {
     if (now - p.since >= PEAK_PERIOD_MS) {
       const payload = JSON.stringify({ ts: r.ts, peak_dbfs: p.max });
       this.peaks.delete(input);
-      if (link.connected) link.publish(topics.inputPeak(input), payload, { qos: 0, retain: false }).catch(() => {});
+      link.publishQos0(topics.inputPeak(input), payload);
     }
   }
 

@@ -9,6 +9,8 @@ import type { PublishPort } from '../core/publish-port.js';
 import { backoffDelay } from '../core/backoff.js';
 import type { Topics } from './topics.js';
 
+const QOS0: IClientPublishOptions = { qos: 0, retain: false };
+
 export interface LinkOptions {
   url: string;
   version: 4 | 5;
@@ -166,6 +168,15 @@ export class MqttLink implements PublishPort {
     return new Promise((resolve, reject) => {
       client.publish(topic, payload, opts, (err) => (err ? reject(err) : resolve()));
     });
+  }
+
+  /**
+   * QoS 0, not retained, fire and forget: dropped while disconnected. For the level reports (10 a
+   * second per input): no promise to make and settle for each, as `publish` would.
+   */
+  publishQos0(topic: string, payload: string): void {
+    const client = this.client;
+    if (client?.connected) client.publish(topic, payload, QOS0);
   }
 
   /** Publishes offline (retained), then disconnects cleanly. */

@@ -1,5 +1,6 @@
 import { readCards } from '../asound/cards.js';
-import { readPlaybackStatus } from '../asound/pcm-status.js';
+import { readFileSync } from 'node:fs';
+import { parsePcmStatus, playbackStatusFiles, type PcmStatus } from '../asound/pcm-status.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 
 /**
@@ -11,14 +12,24 @@ export interface PlaybackSource {
   playing(): boolean;
 }
 
+/** Polls between two listings of a device's substreams (10 s at POLL_MS). */
+const RELIST_POLLS = 40;
+
 /**
  * Playback from <procRoot>/proc/asound/card<N>/pcm<D>p/sub<S>/status: RUNNING with a hw_ptr
  * that moved since the previous read. The first read of a stream only sets the baseline.
+ * The substreams are listed once and then every RELIST_POLLS polls, or at once when a status
+ * file cannot be read (the card went away): a poll, four times a second per zone all day, is
+ * then one small file read.
  */
 export class ProcPlaybackSource implements PlaybackSource {
   readonly name = 'alsa';
   private readonly lastPtr = new Map<string, number>();
   private cardIndex?: number;
+  /** The status files of the listed substreams, and the card they were listed for. */
+  private files?: { sub: string; path: string }[];
+  private listedCard?: number;
+  private polls = 0;
 
   constructor(
     private readonly procRoot: string,
@@ -34,17 +45,35 @@ export class ProcPlaybackSource implements PlaybackSource {
   playing(): boolean {
     const card = this.card();
     if (card === undefined) return false;
-    const status = readPlaybackStatus(this.procRoot, card, this.playback.device, this.playback.subdevice);
-    if (status.size === 0 && typeof this.playback.card === 'string') this.cardIndex = undefined;
+    if (!this.files || card !== this.listedCard || ++this.polls % RELIST_POLLS === 0) {
+      const { device, subdevice } = this.playback;
+      this.files = playbackStatusFiles(this.procRoot, card, device, subdevice);
+      this.listedCard = card;
+    }
     let playing = false;
-    for (const [sub, s] of status) {
+    let read = 0;
+    for (const { sub, path } of this.files) {
+      let s: PcmStatus;
+      try {
+        s = parsePcmStatus(readFileSync(path, 'utf8'));
+      } catch {
+        // Gone while reading: not playing, and the substreams are listed again next time.
+        this.lastPtr.delete(sub);
+        this.files = undefined;
+        continue;
+      }
+      read++;
       const prev = this.lastPtr.get(sub);
       if (s.state === 'RUNNING' && s.hwPtr !== undefined) {
         if (prev !== undefined && s.hwPtr !== prev) playing = true;
         this.lastPtr.set(sub, s.hwPtr);
       } else this.lastPtr.delete(sub);
     }
-    for (const sub of this.lastPtr.keys()) if (!status.has(sub)) this.lastPtr.delete(sub);
+    if (read === 0) {
+      this.files = undefined;
+      if (typeof this.playback.card === 'string') this.cardIndex = undefined;
+    }
+    if (this.files && this.lastPtr.size > this.files.length) for (const sub of this.lastPtr.keys()) if (!this.files.some((f) => f.sub === sub)) this.lastPtr.delete(sub);
     return playing;
   }
 }

@@ -24,6 +24,13 @@ export class GatedHistogram {
   private readonly energies = new Float64Array(BINS);
   private total = 0;
   private totalEnergy = 0;
+  /**
+   * The occupied bins lie in [lo, hi): the sums below walk only those, since a live input reports
+   * its integrated loudness and range 10 times a second and a programme fills a few hundred of
+   * the 10,000 bins (a steady tone one or two).
+   */
+  private lo = BINS;
+  private hi = 0;
 
   /** Adds one block by its weighted mean square; blocks under the absolute gate are not kept. */
   add(energy: number): void {
@@ -32,6 +39,8 @@ export class GatedHistogram {
     const bin = Math.min(BINS - 1, Math.floor((lufs - ABSOLUTE_GATE_LUFS) * BINS_PER_LU));
     this.counts[bin]!++;
     this.energies[bin]! += energy;
+    if (bin < this.lo) this.lo = bin;
+    if (bin >= this.hi) this.hi = bin + 1;
     this.total++;
     this.totalEnergy += energy;
   }
@@ -41,6 +50,8 @@ export class GatedHistogram {
     this.energies.fill(0);
     this.total = 0;
     this.totalEnergy = 0;
+    this.lo = BINS;
+    this.hi = 0;
   }
 
   /** Blocks over the absolute gate. */
@@ -53,7 +64,7 @@ export class GatedHistogram {
     if (this.total === 0) return -1;
     const threshold = energyToLufs(this.totalEnergy / this.total) + relativeLu;
     let bin = Math.floor((threshold - ABSOLUTE_GATE_LUFS) * BINS_PER_LU);
-    if (bin < 0) return 0;
+    if (bin < this.lo) return this.lo;
     if (bin >= BINS) bin = BINS - 1;
     const n = this.counts[bin]!;
     if (n > 0 && energyToLufs(this.energies[bin]! / n) < threshold) bin++;
@@ -66,7 +77,7 @@ export class GatedHistogram {
     if (from < 0) return -Infinity;
     let n = 0;
     let e = 0;
-    for (let b = from; b < BINS; b++) {
+    for (let b = from; b < this.hi; b++) {
       n += this.counts[b]!;
       e += this.energies[b]!;
     }
@@ -81,7 +92,7 @@ export class GatedHistogram {
     const from = this.relativeGateBin(relativeLu);
     if (from < 0) return 0;
     let n = 0;
-    for (let b = from; b < BINS; b++) n += this.counts[b]!;
+    for (let b = from; b < this.hi; b++) n += this.counts[b]!;
     if (n === 0) return 0;
     return this.valueAt(from, Math.round(((n - 1) * high) / 100)) - this.valueAt(from, Math.round(((n - 1) * low) / 100));
   }
@@ -89,7 +100,7 @@ export class GatedHistogram {
   /** Loudness of the k-th (0-based) smallest block from bin `from` on: its bin's mean. */
   private valueAt(from: number, k: number): number {
     let seen = 0;
-    for (let b = from; b < BINS; b++) {
+    for (let b = from; b < this.hi; b++) {
       seen += this.counts[b]!;
       if (seen > k) return energyToLufs(this.energies[b]! / this.counts[b]!);
     }

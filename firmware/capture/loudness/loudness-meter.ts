@@ -110,10 +110,38 @@ export class LoudnessMeter {
 
   /** Meters `frames` interleaved frames of float samples starting at frame `fromFrame`. */
   push(samples: Float32Array, frames = Math.floor(samples.length / this.channels), fromFrame = 0): void {
-    let offset = fromFrame * this.channels;
+    this.pushInterleaved(samples, 1, frames, fromFrame * this.channels);
+  }
+
+  /**
+   * Meters interleaved little-endian integer PCM as a capture delivers it. Each channel's samples
+   * go straight from the capture's buffer into the channel's filter line, scaled on the way: no
+   * float copy of the whole period first (this runs for every period of every input, all day).
+   */
+  pushPcm(data: Uint8Array, frames: number, format: SampleFormat): void {
+    const width = format === 'S16_LE' ? 2 : 4;
+    frames = Math.min(frames, Math.floor(data.byteLength / (width * this.channels)));
+    const count = frames * this.channels;
+    const scale = 1 / FULL_SCALE[format];
+    if (data.byteOffset % width === 0) {
+      const v = width === 2 ? new Int16Array(data.buffer, data.byteOffset, count) : new Int32Array(data.buffer, data.byteOffset, count);
+      this.pushInterleaved(v, scale, frames, 0);
+      return;
+    }
+    // A period at an odd byte offset (rare): through a float buffer kept for the next call.
+    if (this.convert.length < count) this.convert = new Float32Array(count);
+    const out = this.convert;
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    if (width === 2) for (let i = 0; i < count; i++) out[i] = view.getInt16(2 * i, true) * scale;
+    else for (let i = 0; i < count; i++) out[i] = view.getInt32(4 * i, true) * scale;
+    this.push(out, frames);
+  }
+
+  /** `frames` interleaved frames of `samples` from index `offset`, each sample times `scale`. */
+  private pushInterleaved(samples: Float32Array | Int16Array | Int32Array, scale: number, frames: number, offset: number): void {
     while (frames > 0) {
       const n = Math.min(frames, this.stepFrames - this.framesInStep);
-      for (let c = 0; c < this.channels; c++) this.channelPiece(samples, offset + c, n, c);
+      for (let c = 0; c < this.channels; c++) this.channelPiece(samples, scale, offset + c, n, c);
       offset += n * this.channels;
       frames -= n;
       this.framesInStep += n;
@@ -121,48 +149,23 @@ export class LoudnessMeter {
     }
   }
 
-  /** Meters interleaved little-endian integer PCM as a capture delivers it (converted into a buffer kept for the next call). */
-  pushPcm(data: Uint8Array, frames: number, format: SampleFormat): void {
-    const width = format === 'S16_LE' ? 2 : 4;
-    frames = Math.min(frames, Math.floor(data.byteLength / (width * this.channels)));
-    const count = frames * this.channels;
-    if (this.convert.length < count) this.convert = new Float32Array(count);
-    const out = this.convert;
-    const scale = 1 / FULL_SCALE[format];
-    if (data.byteOffset % width === 0) {
-      const v = width === 2 ? new Int16Array(data.buffer, data.byteOffset, count) : new Int32Array(data.buffer, data.byteOffset, count);
-      for (let i = 0; i < count; i++) out[i] = v[i]! * scale;
-    } else {
-      const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-      if (width === 2) for (let i = 0; i < count; i++) out[i] = view.getInt16(2 * i, true) * scale;
-      else for (let i = 0; i < count; i++) out[i] = view.getInt32(4 * i, true) * scale;
-    }
-    this.push(out, frames);
-  }
-
   /** One channel's share of a piece that stays inside the current step. */
-  private channelPiece(samples: Float32Array, first: number, frames: number, c: number): void {
+  private channelPiece(samples: Float32Array | Int16Array | Int32Array, scale: number, first: number, frames: number, c: number): void {
     const ch = this.channels;
     const line = this.lines[c]!;
     const H = TRUE_PEAK_HISTORY;
-    let peak = 0;
-    for (let i = 0, j = first; i < frames; i++, j += ch) {
-      const x = samples[j]!;
-      line[H + i] = x;
-      const a = x < 0 ? -x : x;
-      if (a > peak) peak = a;
-    }
-    if (peak > this.samplePeaks[c]!) this.samplePeaks[c] = peak;
-    // The waveform passes through its samples: the oversampled peak can never be below them.
-    if (peak > this.truePeaks[c]!) this.truePeaks[c] = peak;
-
     const st = this.filterState;
     const k = 4 * c;
     let s1 = st[k]!, s2 = st[k + 1]!, t1 = st[k + 2]!, t2 = st[k + 3]!;
     const b0 = this.sb0, b1 = this.sb1, b2 = this.sb2, a1 = this.sa1, a2 = this.sa2, h1 = this.ha1, h2 = this.ha2;
+    let peak = 0;
     let sum = 0;
-    for (let n = H, end = H + frames; n < end; n++) {
-      const x = line[n]!;
+    // One pass per sample: into the true-peak line, the sample peak, and the two K-weighting stages.
+    for (let i = 0, j = first; i < frames; i++, j += ch) {
+      const x = samples[j]! * scale;
+      line[H + i] = x;
+      const a = x < 0 ? -x : x;
+      if (a > peak) peak = a;
       const y1 = b0 * x + s1;
       s1 = b1 * x - a1 * y1 + s2;
       s2 = b2 * x - a2 * y1;
@@ -171,6 +174,9 @@ export class LoudnessMeter {
       t2 = y1 - h2 * y2;
       sum += y2 * y2;
     }
+    if (peak > this.samplePeaks[c]!) this.samplePeaks[c] = peak;
+    // The waveform passes through its samples: the oversampled peak can never be below them.
+    if (peak > this.truePeaks[c]!) this.truePeaks[c] = peak;
     st[k] = s1;
     st[k + 1] = s2;
     st[k + 2] = t1;
