@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { RUN_FILE } from '../../firmware/diagnostics/run-record.js';
 import { MIGRATIONS } from '../../firmware/store/database.js';
 import { VERSION } from '../../firmware/version.js';
 import type { LogRing } from '../../firmware/core/logger.js';
@@ -27,7 +28,7 @@ function hardwareBeforeReboot(ring: LogRing): { before: string; after: number } 
 
 const updateStates = (probe: MqttProbe, mark: number) => probe.since(mark, `${BASE}/update`).map((m) => JSON.parse(m.payload) as Record<string, unknown>);
 
-describe('update agent: check, install, trial commit, fall-back', { timeout: 300_000 }, () => {
+describe('update agent: check, install, trial commit, fall-back', { timeout: 600_000 }, () => {
   const rig = new UpdateRig();
   const images = { boot: randomBytes(200 * 1024), root: randomBytes(600 * 1024) };
   let probe: MqttProbe;
@@ -193,6 +194,48 @@ describe('update agent: check, install, trial commit, fall-back', { timeout: 300
         const detail = JSON.parse(rolled.payload).detail;
         assert.deepEqual({ ...detail, reason: undefined }, { from_version: '0.5.0', to_version: '0.4.0', reason: undefined });
         assert.match(detail.reason, /selftest failed: database writable: persistence off/);
+      } finally {
+        await fallBack.stop();
+      }
+    } finally {
+      card.dispose();
+    }
+  });
+
+  it('a trial that crash-loops into safe mode is not committed: online and selftest passing are not enough', { timeout: 120_000 }, async () => {
+    writeRelease(join(releases, 'looping'), { version: '0.6.0', key: keys.privateKey, boot: randomBytes(32 * 1024), root: randomBytes(64 * 1024) });
+    const card = new Card();
+    try {
+      const installed = await boxOn(card, 'a', { channel: 'looping' });
+      try {
+        const mark = probe.mark();
+        assert.equal((await probe.request(BASE, 'update install')).ok, true);
+        await probe.waitSince(mark, (m) => m.topic === `${BASE}/status` && m.payload === 'offline', 30_000, 'the box going down for the tryboot');
+        await installed.stop();
+      } finally {
+        await installed.stop();
+      }
+      // The trial firmware crashed four times in this boot (systemd restarting it): the run record
+      // a crash leaves behind says so, and this fifth start enters safe mode.
+      writeFileSync(join(card.dataDir, RUN_FILE), JSON.stringify({ boot_count: 6, last_exit: 'crash', unclean_starts: 4 }));
+      let mark = probe.mark();
+      const trial = await boxOn(card, 'b', { version: '0.6.0', env: { ROOMBOX_SAFE_MODE_AFTER: '5', ROOMBOX_UPDATE_CONFIRM_S: '3' } });
+      try {
+        const entered = await probe.waitSince(mark, isEvent('safe_mode_entered'), 30_000, 'safe_mode_entered');
+        assert.equal(JSON.parse(entered.payload).detail.unclean_starts, 5);
+        await probe.waitSince(mark, (m) => m.topic === `${BASE}/status` && m.payload === 'offline', 30_000, 'the trial giving up');
+        await trial.stop();
+      } finally {
+        await trial.stop();
+      }
+      assert.deepEqual(card.rebootsAsked(), ['tryboot', 'normal']);
+      assert.match(readFileSync(join(card.stateDir, 'rollback-reason'), 'utf8'), /^not healthy within 3 s: in safe mode after 5 unclean starts/);
+      assert.equal(card.autoboot(), AUTOBOOT_A, 'nothing committed');
+      mark = probe.mark();
+      const fallBack = await boxOn(card, 'a');
+      try {
+        const rolled = await probe.waitSince(mark, isEvent('update_rolled_back'), 30_000, 'update_rolled_back');
+        assert.match(JSON.parse(rolled.payload).detail.reason, /in safe mode after 5 unclean starts/);
       } finally {
         await fallBack.stop();
       }
