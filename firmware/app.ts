@@ -1,9 +1,6 @@
 import type { BoardProfile } from './board/profile.js';
 import type { Config } from './config/config.js';
 import { EventBus } from './core/bus.js';
-import { createCaptureExtensions } from './capture/index.js';
-import { createRecordingExtensions } from './recording/index.js';
-import { createZonesExtensions } from './zones/index.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { CommandRegistry } from './core/commands.js';
 import { Controller } from './core/controller.js';
@@ -24,14 +21,13 @@ import { Topics } from './mqtt/topics.js';
 import { SqliteOutbox } from './outbox/sqlite-outbox.js';
 import { SystemdNotify } from './platform/systemd-notify.js';
 import { BoxDiagnostics } from './diagnostics/box-diagnostics.js';
-import { createDiagnosticsExtensions } from './diagnostics/index.js';
+import { installDiagnostics } from './diagnostics/index.js';
 import { RunRecord } from './diagnostics/run-record.js';
 import { AlarmEvents } from './mqtt/alarm-events.js';
-import { createSimExtensions } from './sim/extension.js';
 import { createSimProcTree } from './sim/sim-board.js';
 import { Store } from './store/store.js';
 import { VERSION } from './version.js';
-import { createWebExtensions } from './web/box-web.js';
+import { webTarget } from './web/listen.js';
 
 export interface AppOptions {
   config: Config;
@@ -53,8 +49,11 @@ export interface AppOptions {
 export class App {
   readonly ctx: BoxContext;
   readonly controller: Controller;
-  /** Every part, in start order (tests look up a feature's extension here). */
-  readonly extensions: readonly Extension[];
+  /** Every part, in start order, once start() has chosen the features (tests look up a feature's extension here). */
+  readonly extensions: Extension[] = [];
+  private readonly head: Extension[];
+  private readonly connect: Extension[];
+  private readonly tail: Extension[];
   readonly embeddedBroker?: EmbeddedBroker;
   private readonly runRecord: RunRecord;
 
@@ -127,9 +126,7 @@ export class App {
       started_at: new Date(clock.now()).toISOString(),
     };
 
-    const zones = createZonesExtensions(this.ctx);
-    const capture = createCaptureExtensions(this.ctx);
-    const extensions: Extension[] = [
+    this.head = [
       ...(this.embeddedBroker ? [this.embeddedBroker] : []),
       store,
       outbox,
@@ -142,16 +139,12 @@ export class App {
       runRecord,
       new BoxDiagnostics(runRecord, VERSION, opts.logRing, selftest, (d) => retained.set(topics.diagnostics, d)),
       new AlarmEvents(bus, link, topics, clock),
-      // features: zones, capture, recording, and the sim board's tooling over them
-      ...zones,
-      ...capture,
-      ...createRecordingExtensions(this.ctx, capture),
-      ...createSimExtensions(this.ctx, { zones: zones[0], capture: capture[0] }),
+    ];
+    this.connect = [
       new Telemetry(config.telemetryS, config.dataDir, publisher, outbox, link, clock, log),
       { name: 'mqtt-connect', start: () => link.start(), stop() {} },
-      // features: console
-      ...createDiagnosticsExtensions(this.ctx),
-      ...createWebExtensions(this.ctx),
+    ];
+    this.tail = [
       new SystemdNotify(process.env, bus, clock, log, () => `online as ${topics.base}`),
       {
         name: 'started-event',
@@ -163,11 +156,34 @@ export class App {
         stop() {},
       },
     ];
-    this.extensions = extensions;
-    this.controller = new Controller(extensions, log);
+    // Filled in by start(): the controller starts what the list holds by then.
+    this.controller = new Controller(this.extensions, log);
+  }
+
+  /**
+   * The features this configuration uses, in start order: the one place that chooses them. Each
+   * one's code is imported only when it is used (docs/performance.md, Start-up): no zone or player
+   * code without zones, no capture, loudness or recording code without inputs, no console without
+   * ROOMBOX_CONSOLE, no web server without a page to serve.
+   */
+  private async features(): Promise<{ hardware: Extension[]; access: Extension[] }> {
+    const { ctx } = this;
+    const { config, profile } = ctx;
+    const zones = profile.zones.length > 0 ? (await import('./zones/index.js')).createZonesExtensions(ctx) : [];
+    const capture = profile.inputs.length > 0 ? (await import('./capture/index.js')).createCaptureExtensions(ctx) : [];
+    const recording = capture.length > 0 ? (await import('./recording/index.js')).createRecordingExtensions(ctx, capture) : [];
+    const sim = profile.simulated ? (await import('./sim/extension.js')).createSimExtensions(ctx, { zones: zones[0], capture: capture[0] }) : [];
+    installDiagnostics(ctx);
+    const fieldConsole = config.console.target !== 'off' ? [new (await import('./console/console.js')).Console(config.console.target, config.console.baud, ctx.commands, ctx.clock, ctx.log)] : [];
+    const page = webTarget(config.http, process.env);
+    const web = page ? (await import('./web/box-web.js')).createWebExtensions(ctx, page) : [];
+    return { hardware: [...zones, ...capture, ...recording, ...sim], access: [...fieldConsole, ...web] };
   }
 
   async start(): Promise<void> {
+    const { hardware, access } = await this.features();
+    // The link's connect half after the zones: the first `online` comes with every retained state in place.
+    this.extensions.push(...this.head, ...hardware, ...this.connect, ...access, ...this.tail);
     await this.controller.start(new Set(['embedded-broker', 'store', 'outbox']));
   }
 
