@@ -1,9 +1,6 @@
 import type { BoardProfile } from './board/profile.js';
 import type { Config } from './config/config.js';
 import { EventBus } from './core/bus.js';
-import { createCaptureExtensions } from './capture/index.js';
-import { createRecordingExtensions } from './recording/index.js';
-import { createZonesExtensions } from './zones/index.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { CommandRegistry } from './core/commands.js';
 import { Controller } from './core/controller.js';
@@ -13,7 +10,6 @@ import type { Logger, LogRing } from './core/logger.js';
 import type { BoxContext } from './context.js';
 import { Announce } from './extensions/announce.js';
 import { BoxEntities } from './extensions/box-entities.js';
-import { HeapTrim } from './extensions/heap-trim.js';
 import { Telemetry } from './extensions/telemetry.js';
 import { DiscoveryRegistry, HaDiscovery } from './mqtt/discovery.js';
 import { EmbeddedBroker } from './mqtt/embedded-broker.js';
@@ -25,17 +21,16 @@ import { Topics } from './mqtt/topics.js';
 import { SqliteOutbox } from './outbox/sqlite-outbox.js';
 import { SystemdNotify } from './platform/systemd-notify.js';
 import { BoxDiagnostics } from './diagnostics/box-diagnostics.js';
-import { createDiagnosticsExtensions } from './diagnostics/index.js';
+import { installDiagnostics } from './diagnostics/index.js';
 import { RunRecord } from './diagnostics/run-record.js';
 import { AlarmEvents } from './mqtt/alarm-events.js';
-import { createSimExtensions } from './sim/extension.js';
 import { createSimProcTree } from './sim/sim-board.js';
 import { SafeModeControls } from './safe-mode/controls.js';
 import { SafeMode } from './safe-mode/safe-mode.js';
 import { Store } from './store/store.js';
 import { VERSION } from './version.js';
 import { createUpdateExtensions } from './update/index.js';
-import { createWebExtensions } from './web/box-web.js';
+import { webTarget } from './web/listen.js';
 
 export interface AppOptions {
   config: Config;
@@ -59,10 +54,14 @@ export interface AppOptions {
 export class App {
   readonly ctx: BoxContext;
   readonly controller: Controller;
-  /** Every part, in start order (tests look up a feature's extension here). */
-  readonly extensions: readonly Extension[];
+  /** Every part, in start order, once start() has chosen the features (tests look up a feature's extension here). */
+  readonly extensions: Extension[] = [];
+  private readonly head: Extension[];
+  private readonly connect: Extension[];
+  private readonly tail: Extension[];
   readonly embeddedBroker?: EmbeddedBroker;
   private readonly runRecord: RunRecord;
+  private readonly safeMode: SafeMode;
 
   constructor(opts: AppOptions) {
     const { config, profile, logger: log } = opts;
@@ -99,6 +98,7 @@ export class App {
     this.runRecord = new RunRecord(config.dataDir, log);
     const runRecord = this.runRecord;
     const safeMode = new SafeMode({ ...config.safeMode, run: runRecord, bus, clock, log });
+    this.safeMode = safeMode;
     const simTree = profile.simulated && config.procRoot === undefined ? createSimProcTree(profile) : undefined;
 
     this.ctx = {
@@ -140,12 +140,10 @@ export class App {
     };
 
     const update = createUpdateExtensions(this.ctx);
-    const zones = createZonesExtensions(this.ctx);
-    const capture = createCaptureExtensions(this.ctx);
     // Safe mode: the run record counts this start first of all (a crash anywhere later still
     // counts); the zones and capture hold themselves safe, and what is wrapped in
     // `safeMode.unlessSafe` waits for safe mode to end. Everything else runs in safe mode.
-    const extensions: Extension[] = [
+    this.head = [
       // Stopped last: a reboot the update agent asked for comes after every amp is muted and
       // off, `offline` is out and the database is closed.
       update.rebootStep,
@@ -163,18 +161,12 @@ export class App {
       new BoxDiagnostics(runRecord, safeMode, version, opts.logRing, selftest, (d) => retained.set(topics.diagnostics, d)),
       update,
       new AlarmEvents(bus, link, topics, clock),
-      // features: zones, capture, recording, and the sim board's tooling over them
-      ...zones,
-      ...capture,
-      ...createRecordingExtensions(this.ctx, capture).map((e) => safeMode.unlessSafe(e)),
-      ...createSimExtensions(this.ctx, { zones: zones[0], capture: capture[0] }),
+    ];
+    this.connect = [
       new Telemetry(config.telemetryS, config.dataDir, publisher, outbox, link, clock, log),
-      new HeapTrim(clock, log),
       { name: 'mqtt-connect', start: () => link.start(), stop() {} },
-      // features: console
-      ...createDiagnosticsExtensions(this.ctx),
-      new SafeModeControls(this.ctx, safeMode),
-      ...createWebExtensions(this.ctx),
+    ];
+    this.tail = [
       new SystemdNotify(process.env, bus, clock, log, () => `online as ${topics.base}`),
       {
         name: 'started-event',
@@ -187,11 +179,35 @@ export class App {
         stop() {},
       },
     ];
-    this.extensions = extensions;
-    this.controller = new Controller(extensions, log);
+    // Filled in by start(): the controller starts what the list holds by then.
+    this.controller = new Controller(this.extensions, log);
+  }
+
+  /**
+   * The features this configuration uses, in start order: the one place that chooses them. Each
+   * one's code is imported only when it is used (docs/performance.md, Start-up): no zone or player
+   * code without zones, no capture, loudness or recording code without inputs, no console without
+   * ROOMBOX_CONSOLE, no web server without a page to serve.
+   */
+  private async features(): Promise<{ hardware: Extension[]; access: Extension[] }> {
+    const { ctx } = this;
+    const { config, profile } = ctx;
+    const zones = profile.zones.length > 0 ? (await import('./zones/index.js')).createZonesExtensions(ctx) : [];
+    const capture = profile.inputs.length > 0 ? (await import('./capture/index.js')).createCaptureExtensions(ctx) : [];
+    const recording = capture.length > 0 ? (await import('./recording/index.js')).createRecordingExtensions(ctx, capture).map((e) => this.safeMode.unlessSafe(e)) : [];
+    const sim = profile.simulated ? (await import('./sim/extension.js')).createSimExtensions(ctx, { zones: zones[0], capture: capture[0] }) : [];
+    installDiagnostics(ctx);
+    const fieldConsole = config.console.target !== 'off' ? [new (await import('./console/console.js')).Console(config.console.target, config.console.baud, ctx.commands, ctx.clock, ctx.log)] : [];
+    const page = webTarget(config.http, process.env);
+    const web = page ? (await import('./web/box-web.js')).createWebExtensions(ctx, page) : [];
+    const safeModeControls = new SafeModeControls(ctx, this.safeMode);
+    return { hardware: [...zones, ...capture, ...recording, ...sim], access: [...fieldConsole, safeModeControls, ...web] };
   }
 
   async start(): Promise<void> {
+    const { hardware, access } = await this.features();
+    // The link's connect half after the zones: the first `online` comes with every retained state in place.
+    this.extensions.push(...this.head, ...hardware, ...this.connect, ...access, ...this.tail);
     await this.controller.start(new Set(['embedded-broker', 'store', 'outbox']));
   }
 

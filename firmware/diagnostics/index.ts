@@ -1,12 +1,9 @@
-import { Console } from '../console/console.js';
 import type { BoxContext } from '../context.js';
-import type { Extension } from '../core/extension.js';
 import { registerDiagnostics } from './commands.js';
 import { routeRequests } from './request.js';
 
-/** Diagnostics: the box commands, P/request, and the console on serial or stdio. */
-export function createDiagnosticsExtensions(ctx: BoxContext): Extension[] {
+/** Diagnostics: the box commands and P/request (the console, their other door, is an extension of its own). */
+export function installDiagnostics(ctx: BoxContext): void {
   registerDiagnostics(ctx, ctx.clock.now());
   routeRequests(ctx);
-  return [new Console(ctx.config.console.target, ctx.config.console.baud, ctx.commands, ctx.clock, ctx.log)];
 }

@@ -1,14 +1,11 @@
 import type { BoxContext } from '../context.js';
 import type { Extension } from '../core/extension.js';
 import { BoxFeed } from './box-adapter.js';
-import { systemdSocketFd, type ListenTarget } from './listen.js';
+import type { ListenTarget } from './listen.js';
 import { WebServer } from './server.js';
 
-/** The box's web page (ROOMBOX_HTTP, or the socket systemd passes in LISTEN_FDS). */
-export function createWebExtensions(ctx: BoxContext, env: NodeJS.ProcessEnv = process.env): Extension[] {
-  const fd = systemdSocketFd(env);
-  const target: ListenTarget | undefined = fd !== undefined ? { fd } : ctx.config.http;
-  if (!target) return [];
+/** The box's web page on `target` (listen.ts's webTarget: ROOMBOX_HTTP, or the socket systemd passes). */
+export function createWebExtensions(ctx: BoxContext, target: ListenTarget): Extension[] {
   return [new BoxWeb(ctx, target)];
 }
 

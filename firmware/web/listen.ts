@@ -9,6 +9,12 @@ export function systemdSocketFd(env: NodeJS.ProcessEnv, pid = process.pid): numb
 
 export type ListenTarget = { fd: number } | { host: string; port: number };
 
+/** Where the box's page listens: the socket systemd passes in LISTEN_FDS, else ROOMBOX_HTTP (undefined: off). */
+export function webTarget(http: ListenTarget | undefined, env: NodeJS.ProcessEnv): ListenTarget | undefined {
+  const fd = systemdSocketFd(env);
+  return fd !== undefined ? { fd } : http;
+}
+
 export function describeTarget(target: ListenTarget): string {
   return 'fd' in target ? `socket from systemd (fd ${target.fd})` : `${target.host}:${target.port}`;
 }

@@ -11,7 +11,7 @@ import { addZoneEntities } from './entities.js';
 import { BoardHardware } from './hardware.js';
 import { ZONE_CONTROLS } from './controls.js';
 import { PlaybackDetector, ProcPlaybackSource } from './playback.js';
-import { ZonePlayerLink } from './player-link.js';
+import type { ZonePlayerLink } from './player-link.js';
 import { Zone } from './zone.js';
 
 export function createZonesExtensions(ctx: BoxContext): ZonesExtension[] {
@@ -44,10 +44,13 @@ export class ZonesExtension implements Extension {
     const hw = (this.hardware = new BoardHardware(ctx.profile, ctx.clock, { gpio: ctx.config.gpio }));
     if (hw.sim) hw.log.onEntry((e) => ctx.log.debug({ hw: e }, `hw ${formatEntry(e)}`));
     this.entities = registerZoneCommands(ctx, this, hw);
+    // The player clients are loaded only for a box whose zones have players.
+    const withPlayer = ctx.profile.zones.some((p) => ctx.config.zones[p.name]?.player);
+    const playerLink = withPlayer ? (await import('./player-link.js')).ZonePlayerLink : undefined;
     for (const p of ctx.profile.zones) {
       this.profiles.set(p.name, p);
       try {
-        await this.startZone(p, hw);
+        await this.startZone(p, hw, playerLink);
       } catch (err) {
         // One zone whose hardware cannot be opened does not take the other zones down.
         const detail = (err as Error).message;
@@ -67,11 +70,11 @@ export class ZonesExtension implements Extension {
     }
   }
 
-  private async startZone(p: ZoneProfile, hw: BoardHardware): Promise<void> {
+  private async startZone(p: ZoneProfile, hw: BoardHardware, playerLink?: typeof ZonePlayerLink): Promise<void> {
     const { ctx } = this;
     const chip = hw.chip(p);
     const env = ctx.config.zones[p.name];
-    const link = env?.player ? new ZonePlayerLink(ctx, p, env.player) : undefined;
+    const link = env?.player && playerLink ? new playerLink(ctx, p, env.player) : undefined;
     const maxVolume = env?.maxVolume ?? p.maxVolume;
     const zone = new Zone({
       profile: p,

@@ -26,7 +26,7 @@ describe('the bundled firmware', { timeout: 120_000 }, () => {
 
   it('keeps what a configuration may not use in chunks of its own', () => {
     const chunks = readdirSync(join(firmware, 'chunks'));
-    for (const feature of ['aedes', 'attach', 'passwd', 'dashboard', 'fleet-sim', 'cli']) {
+    for (const feature of ['aedes', 'zones', 'capture', 'recording', 'player-link', 'console', 'box-web']) {
       assert.ok(chunks.some((c) => c.startsWith(`${feature}-`)), `${feature} is a chunk of its own (${chunks.join(' ')})`);
     }
   });
