@@ -10,6 +10,7 @@ import type { Logger, LogRing } from './core/logger.js';
 import type { BoxContext } from './context.js';
 import { Announce } from './extensions/announce.js';
 import { BoxEntities } from './extensions/box-entities.js';
+import { HeapTrim } from './extensions/heap-trim.js';
 import { Telemetry } from './extensions/telemetry.js';
 import { DiscoveryRegistry, HaDiscovery } from './mqtt/discovery.js';
 import { EmbeddedBroker } from './mqtt/embedded-broker.js';
@@ -164,6 +165,7 @@ export class App {
     ];
     this.connect = [
       new Telemetry(config.telemetryS, config.dataDir, publisher, outbox, link, clock, log),
+      new HeapTrim(clock, log),
       { name: 'mqtt-connect', start: () => link.start(), stop() {} },
     ];
     this.tail = [
