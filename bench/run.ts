@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { printTable, type BenchRow } from './stats.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const ALL = ['startup', 'roundtrip', 'outbox', 'meter', 'loudness', 'recording', 'wear', 'fleet', 'memory', 'idle', 'web-page', 'dashboard'];
+const ALL = ['startup', 'roundtrip', 'outbox', 'meter', 'loudness', 'loudness-silence', 'recording', 'wear', 'fleet', 'memory', 'idle', 'web-page', 'dashboard'];
 const ON_REQUEST = ['arm64'];
 const only = process.env.BENCH_ONLY?.split(',') ?? ALL;
 const quick = process.env.BENCH_QUICK === '1';

@@ -34,6 +34,9 @@ export interface LoudnessOptions {
  * made in the constructor (pushPcm's conversion buffer on its first call, or a larger period):
  * the per-sample loops allocate nothing.
  */
+/** Filter state this close to zero is zero (see channelPiece). */
+const TINY = 1e-20;
+
 export class LoudnessMeter {
   readonly rate: number;
   readonly channels: number;
@@ -177,10 +180,13 @@ export class LoudnessMeter {
     if (peak > this.samplePeaks[c]!) this.samplePeaks[c] = peak;
     // The waveform passes through its samples: the oversampled peak can never be below them.
     if (peak > this.truePeaks[c]!) this.truePeaks[c] = peak;
-    st[k] = s1;
-    st[k + 1] = s2;
-    st[k + 2] = t1;
-    st[k + 3] = t2;
+    // After a signal stops, the filter state decays towards the subnormal range, where every
+    // multiplication takes about a hundred times as long on x86 and ARM without flush-to-zero:
+    // a silent input would then cost more than a loud one. Below 1e-20 (-400 dBFS) it is zero.
+    st[k] = s1 < TINY && s1 > -TINY ? 0 : s1;
+    st[k + 1] = s2 < TINY && s2 > -TINY ? 0 : s2;
+    st[k + 2] = t1 < TINY && t1 > -TINY ? 0 : t1;
+    st[k + 3] = t2 < TINY && t2 > -TINY ? 0 : t2;
     this.sumSquares[c]! += sum;
 
     this.truePeaks[c] = truePeakOf(line, frames, this.factor, this.truePeaks[c]);
