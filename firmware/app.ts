@@ -131,9 +131,13 @@ export class App {
       started_at: new Date(clock.now()).toISOString(),
     };
 
+    const update = createUpdateExtensions(this.ctx);
     const zones = createZonesExtensions(this.ctx);
     const capture = createCaptureExtensions(this.ctx);
     const extensions: Extension[] = [
+      // Stopped last: a reboot the update agent asked for comes after every amp is muted and
+      // off, `offline` is out and the database is closed.
+      update.rebootStep,
       ...(this.embeddedBroker ? [this.embeddedBroker] : []),
       store,
       outbox,
@@ -145,8 +149,7 @@ export class App {
       new BoxEntities(discovery, topics, profile, config.telemetryS),
       runRecord,
       new BoxDiagnostics(runRecord, version, opts.logRing, selftest, (d) => retained.set(topics.diagnostics, d)),
-      // Before the zones, so it stops after them: a reboot it asks for comes with every amp muted and off.
-      createUpdateExtensions(this.ctx),
+      update,
       new AlarmEvents(bus, link, topics, clock),
       // features: zones, capture, recording, and the sim board's tooling over them
       ...zones,

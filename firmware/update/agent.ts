@@ -7,13 +7,13 @@ import type { Extension } from '../core/extension.js';
 import { Autoboot } from './autoboot.js';
 import { requestReboot, type RebootKind } from './reboot.js';
 import { fetchRelease, loadUpdateKey, type Release } from './release.js';
-import { partitionCapacity, verifyPart, writePart, type PartToWrite } from './slot-writer.js';
-import { SLOT_PARTITIONS, bootId, otherSlot, partitionPath, runningSlot } from './slots.js';
+import { planInstall, type InstallPlan } from './install-plan.js';
+import { verifyAndWriteParts } from './slot-writer.js';
+import { bootId, runningSlot } from './slots.js';
 import { UpdateStateFiles, type LastOutcome } from './state-files.js';
+import { TrialHealth } from './trial-health.js';
 import { UpdateError } from './update-error.js';
-import { compareVersions } from './version-compare.js';
 
-const HEALTH_RETRY_MS = 5_000;
 /** How long a reboot waits for the outbox to hand its last events (update_written) to the broker. */
 const OUTBOX_GRACE_MS = 5_000;
 
@@ -21,8 +21,9 @@ const OUTBOX_GRACE_MS = 5_000;
  * The update agent: checks the release channel, writes a release into the slot the box is not
  * running, reboots into it for one trial, commits the trial once the box is healthy, and notices
  * when the Pi firmware fell back to the old slot. Every reboot goes through the firmware's own
- * stop (zones muted and off first): the agent asks main to exit, and requests the reboot from
- * its stop(), which runs after the zones' (it starts before them).
+ * stop: the agent asks main to exit, and `rebootStep`, which the app starts first and so stops
+ * last, requests the reboot once the zones are muted and off, `offline` is out and the database
+ * is closed.
  */
 export class UpdateAgent implements Extension {
   readonly name = 'update';
@@ -39,10 +40,8 @@ export class UpdateAgent implements Extension {
   private lastError?: string;
   private installing?: { to: string; slot: Slot; percent: number | null; abort: AbortController };
   private rebootKind?: RebootKind;
-  private unhealthy = 'not checked yet';
-  private healthChecking = false;
+  private trialHealth?: TrialHealth;
   private timers: TimerHandle[] = [];
-  private unsubscribe = () => {};
 
   constructor(
     private readonly ctx: BoxContext,
@@ -83,7 +82,6 @@ export class UpdateAgent implements Extension {
   }
 
   async start(): Promise<void> {
-    this.files.ensureDir();
     try {
       this.key = loadUpdateKey(this.config.keyFile);
     } catch (err) {
@@ -102,15 +100,22 @@ export class UpdateAgent implements Extension {
   async stop(): Promise<void> {
     for (const t of this.timers) this.ctx.clock.clear(t);
     this.timers = [];
-    this.unsubscribe();
+    this.trialHealth?.stop();
     this.installing?.abort.abort();
-    if (this.rebootKind) {
+  }
+
+  /** The last step of the box's stop: the reboot the agent asked for, if it did. */
+  readonly rebootStep: Extension = {
+    name: 'update-reboot',
+    start: () => {},
+    stop: async () => {
+      if (!this.rebootKind) return;
       this.ctx.log.warn({ kind: this.rebootKind }, 'rebooting for the update');
       await requestReboot(this.rebootKind, { command: this.config.rebootCmd, requestFile: this.files.rebootRequestPath }).catch((err) =>
         this.ctx.log.error({ err: errorMessage(err) }, 'reboot request failed'),
       );
-    }
-  }
+    },
+  };
 
   /** Fetches and verifies the channel's manifest: `latest_version` and `release_url`. */
   async check(): Promise<Release> {
@@ -134,70 +139,46 @@ export class UpdateAgent implements Extension {
    * returns; the write goes on in the background (progress in P/update, events at the end).
    */
   async install(opts: { allowDowngrade: boolean }): Promise<string> {
-    if (this.installing) throw new UpdateError(`an update is already running (${this.installing.to} into slot ${this.installing.slot}, ${this.installing.percent ?? 0} %)`);
+    const running = this.installing;
+    if (running) throw new UpdateError(running.percent === null ? 'an update is already being checked and prepared' : `an update is already running (${running.to} into slot ${running.slot}, ${running.percent} %)`);
     const abort = new AbortController();
     const claim = { to: '?', slot: 'a' as Slot, percent: null as number | null, abort };
     this.installing = claim;
-    let parts: PartToWrite[];
-    let to: string;
-    let slot: Slot;
+    let plan: InstallPlan;
     try {
-      ({ parts, to, slot } = await this.prepare(opts));
+      plan = await this.prepare(opts);
     } catch (err) {
       this.installing = undefined;
       this.failed(err);
       throw err;
     }
+    const { to, slot, parts } = plan;
     Object.assign(claim, { to, slot, percent: 0 });
     this.ctx.bus.emit('box.event', { type: 'update_started', detail: { from_version: this.version, to_version: to, slot } });
     this.publish();
-    void this.write(parts, to, slot, claim);
+    void this.write(plan, claim);
     return `installing ${to} into slot ${slot} (${parts.map((p) => `${p.name} -> ${p.device}`).join(', ')}); the box reboots into it when written`;
   }
 
-  private async prepare(opts: { allowDowngrade: boolean }): Promise<{ parts: PartToWrite[]; to: string; slot: Slot }> {
+  private async prepare(opts: { allowDowngrade: boolean }): Promise<InstallPlan> {
     if (this.running === undefined) throw new UpdateError('this box does not run from an A/B card (no roombox.slot on the kernel command line)');
     if (this.committed === undefined) throw new UpdateError(`no usable autoboot.txt in ${this.config.autobootDir}`);
     if (this.trial) throw new UpdateError(`this is a trial boot of slot ${this.running}, not yet committed: updates wait until it is`);
-    const release = await this.check();
-    const m = release.manifest;
-    const order = compareVersions(m.version, this.version);
-    if (order === 0) throw new UpdateError(`${m.version} is already installed`);
-    if (order < 0 && !opts.allowDowngrade) throw new UpdateError(`${m.version} is older than the installed ${this.version}: a downgrade needs --allow-downgrade`);
-    if (m.min_version !== undefined && compareVersions(this.version, m.min_version) < 0) {
-      throw new UpdateError(`the installed ${this.version} is below ${m.version}'s min_version ${m.min_version}: install an intermediate release first`);
-    }
-    const slot = otherSlot(this.running);
-    const parts: PartToWrite[] = [];
-    for (const name of ['boot', 'root'] as const) {
-      const p = m.parts.find((x) => x.name === name);
-      if (!p) throw new UpdateError(`the manifest has no ${name} part`);
-      const device = partitionPath(this.config.disk, SLOT_PARTITIONS[slot][name]);
-      const capacity = await partitionCapacity(device);
-      if (p.size > capacity) throw new UpdateError(`part ${name} (${p.size} bytes) is larger than partition ${device} (${capacity} bytes)`);
-      parts.push({ name, url: release.partUrl(p.file), size: p.size, sha256: p.sha256, device });
-    }
-    return { parts, to: m.version, slot };
+    return planInstall(await this.check(), { installed: this.version, running: this.running, disk: this.config.disk, allowDowngrade: opts.allowDowngrade });
   }
 
-  /** Two passes per part: download and verify (0-50 %), then write and read back (50-100 %). */
-  private async write(parts: PartToWrite[], to: string, slot: Slot, claim: NonNullable<UpdateAgent['installing']>): Promise<void> {
-    const total = 2 * parts.reduce((n, p) => n + p.size, 0);
-    let done = 0;
-    const progress = (n: number) => {
-      done += n;
-      const percent = Math.min(99, Math.floor((done * 100) / total));
-      if (percent === claim.percent) return;
-      claim.percent = percent;
-      this.publish();
-    };
+  private async write({ parts, to, slot }: InstallPlan, claim: NonNullable<UpdateAgent['installing']>): Promise<void> {
     try {
-      for (const part of parts) await verifyPart(part, progress, claim.abort.signal);
-      for (const part of parts) {
-        await writePart(part, progress, claim.abort.signal);
-        this.ctx.log.info({ part: part.name, device: part.device, bytes: part.size }, 'update part written and read back');
-      }
-      await this.files.writePending({ from_version: this.version, to_version: to, slot, written_at: new Date(this.ctx.clock.now()).toISOString(), boot_id: bootId(this.procRoot) });
+      await verifyAndWriteParts(
+        parts,
+        (percent) => {
+          claim.percent = percent;
+          this.publish();
+        },
+        claim.abort.signal,
+        (part) => this.ctx.log.info({ part: part.name, device: part.device, bytes: part.size }, 'update part written and read back'),
+      );
+      await this.files.writePending({ from_version: this.version, to_version: to, slot, written_at: this.now(), boot_id: bootId(this.procRoot) });
       claim.percent = 100;
       this.publish();
       this.ctx.bus.emit('box.event', { type: 'update_written', detail: { from_version: this.version, to_version: to, slot } });
@@ -238,38 +219,15 @@ export class UpdateAgent implements Extension {
   private beginTrial(): void {
     const confirmS = this.config.confirmS;
     this.ctx.log.warn({ running: this.running, committed: this.committed, confirm_s: confirmS }, 'trial boot: committing once online and selftest passes');
-    this.timers.push(this.ctx.clock.setTimeout(() => void this.giveUpTrial(), confirmS * 1000));
-    this.timers.push(this.ctx.clock.setInterval(() => void this.tryCommit(), HEALTH_RETRY_MS));
-    this.unsubscribe = this.ctx.bus.on('mqtt.connected', () => void this.tryCommit());
-    void this.tryCommit();
+    this.trialHealth = new TrialHealth(this.ctx, confirmS, () => this.commitTrial(), (reason) => this.giveUpTrial(reason));
+    this.trialHealth.start();
   }
 
-  private async tryCommit(): Promise<void> {
-    if (!this.trial || this.healthChecking || this.rebootKind) return;
-    this.healthChecking = true;
-    try {
-      if (!this.ctx.link.connected) {
-        this.unhealthy = `not online on the broker (${this.ctx.link.lastError ?? 'not connected'})`;
-        return;
-      }
-      const failed = (await this.ctx.selftest.runAll()).filter((r) => !r.ok);
-      if (failed.length) {
-        this.unhealthy = `selftest failed: ${failed.map((r) => `${r.name}: ${r.detail}`).join('; ')}`;
-        return;
-      }
-      if (!this.trial || this.rebootKind) return;
-      await this.autoboot.commit(this.running!);
-      this.committed = this.running;
-      for (const t of this.timers.splice(0)) this.ctx.clock.clear(t);
-      this.unsubscribe();
-      const pending = this.files.pending();
-      await this.recordCommit(pending?.from_version ?? 'unknown', this.version);
-    } catch (err) {
-      this.unhealthy = `commit failed: ${errorMessage(err)}`;
-      this.ctx.log.error({ err: errorMessage(err) }, 'trial commit failed');
-    } finally {
-      this.healthChecking = false;
-    }
+  private async commitTrial(): Promise<void> {
+    if (!this.trial || this.rebootKind) return;
+    await this.autoboot.commit(this.running!);
+    this.committed = this.running;
+    await this.recordCommit(this.files.pending()?.from_version ?? 'unknown', this.version);
   }
 
   private async recordCommit(from: string, to: string): Promise<void> {
@@ -281,9 +239,8 @@ export class UpdateAgent implements Extension {
     this.publish();
   }
 
-  private async giveUpTrial(): Promise<void> {
+  private async giveUpTrial(reason: string): Promise<void> {
     if (!this.trial || this.rebootKind) return;
-    const reason = `not healthy within ${this.config.confirmS} s: ${this.unhealthy}`;
     this.ctx.log.error({ reason }, 'trial boot failed: falling back to the committed slot');
     await this.files.writeRollbackReason(reason).catch((err) => this.ctx.log.error({ err: errorMessage(err) }, 'could not write rollback-reason'));
     await this.reboot('normal');

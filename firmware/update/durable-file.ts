@@ -1,4 +1,4 @@
-import { open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -6,6 +6,7 @@ import { basename, dirname, join } from 'node:path';
  * beside it, fsynced, renamed over it, and the directory fsynced so the rename itself lasts.
  */
 export async function writeDurably(path: string, content: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
   const tmp = join(dirname(path), `.${basename(path)}.tmp`);
   const fh = await open(tmp, 'w');
   try {

@@ -5,11 +5,24 @@ import { UpdateError } from './update-error.js';
 
 const IDLE_TIMEOUT_MS = 30_000;
 
-/** GET `url` (http or https); resolves with the response once it says 200, else fails saying why. */
-export function getStream(url: string, signal?: AbortSignal): Promise<IncomingMessage> {
+const MAX_REDIRECTS = 3;
+
+/**
+ * GET `url` (http or https, following up to 3 redirects: release hosting often redirects to a
+ * CDN); resolves with the response once it says 200, else fails saying why.
+ */
+export function getStream(url: string, signal?: AbortSignal, redirects = 0): Promise<IncomingMessage> {
   const get = url.startsWith('https:') ? httpsGet : httpGet;
   return new Promise((resolve, reject) => {
     const req = get(url, { signal, timeout: IDLE_TIMEOUT_MS }, (res) => {
+      const location = res.headers.location;
+      if (res.statusCode !== undefined && [301, 302, 303, 307, 308].includes(res.statusCode) && location && redirects < MAX_REDIRECTS) {
+        res.resume();
+        const next = new URL(location, url);
+        if (next.protocol !== 'http:' && next.protocol !== 'https:') return reject(new UpdateError(`${url}: redirected to ${next.protocol} URL`));
+        getStream(next.href, signal, redirects + 1).then(resolve, reject);
+        return;
+      }
       if (res.statusCode !== 200) {
         res.resume();
         reject(new UpdateError(`${url}: HTTP ${res.statusCode} ${res.statusMessage ?? ''}`.trim()));

@@ -76,8 +76,7 @@ function checkMeasured(part: PartToWrite, measure: Measure): void {
 export async function writePart(part: PartToWrite, onBytes: (n: number) => void, signal?: AbortSignal): Promise<void> {
   const res = await getStream(part.url, signal);
   const measure = new Measure(part.size, `part ${part.name}`, onBytes);
-  // O_WRONLY without O_CREAT or O_TRUNC: a partition is written in place, never created.
-  const fh = await open(part.device, constants.O_WRONLY);
+  const fh = await openPartition(part.device);
   try {
     await pipeline(res, createGunzip(), measure, positionalWriter(fh), { signal });
     await fh.sync();
@@ -89,6 +88,21 @@ export async function writePart(part: PartToWrite, onBytes: (n: number) => void,
   checkMeasured(part, measure);
   const readBack = await hashOf(part.device, part.size);
   if (readBack !== part.sha256) throw new UpdateError(`read-back mismatch: ${part.device} holds sha256 ${readBack} after writing part ${part.name}`);
+}
+
+/**
+ * O_WRONLY without O_CREAT or O_TRUNC: a partition is written in place, never created. On a block
+ * device O_EXCL too, which the kernel refuses (EBUSY) while it is mounted: the running slot can
+ * never be written, whatever the command line said.
+ */
+async function openPartition(device: string): Promise<FileHandle> {
+  const block = (await stat(device)).isBlockDevice();
+  try {
+    return await open(device, constants.O_WRONLY | (block ? constants.O_EXCL : 0));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UpdateError(code === 'EBUSY' ? `partition ${device} is in use (mounted): not writing it` : `cannot open partition ${device}: ${(err as Error).message}`);
+  }
 }
 
 /** Writes chunks in order from offset 0 of an open file or device (which it leaves open, for fsync). */
@@ -112,4 +126,24 @@ export async function hashOf(path: string, size: number): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path, { start: 0, end: size - 1 }) as AsyncIterable<Buffer>) hash.update(chunk);
   return hash.digest('hex');
+}
+
+/**
+ * Every part in two passes: downloaded and verified (0-50 %), then written and read back
+ * (50-100 %); `onPercent` hears each new whole percent below 100.
+ */
+export async function verifyAndWriteParts(parts: readonly PartToWrite[], onPercent: (percent: number) => void, signal: AbortSignal, onWritten: (part: PartToWrite) => void): Promise<void> {
+  const total = 2 * parts.reduce((n, p) => n + p.size, 0);
+  let done = 0;
+  let last = -1;
+  const progress = (n: number) => {
+    done += n;
+    const percent = Math.min(99, Math.floor((done * 100) / total));
+    if (percent !== last) onPercent((last = percent));
+  };
+  for (const part of parts) await verifyPart(part, progress, signal);
+  for (const part of parts) {
+    await writePart(part, progress, signal);
+    onWritten(part);
+  }
 }

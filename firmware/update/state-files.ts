@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Slot } from '../api/update.js';
 import { removeDurably, writeDurably } from './durable-file.js';
@@ -24,13 +24,9 @@ export interface LastOutcome {
   at: string;
 }
 
-/** The agent's files on the data partition (shared by both slots, kept across updates). */
+/** The agent's files on the data partition (shared by both slots, kept across updates); the directory is made by the first write. */
 export class UpdateStateFiles {
   constructor(readonly dir: string) {}
-
-  ensureDir(): void {
-    mkdirSync(this.dir, { recursive: true });
-  }
 
   get pendingPath() { return join(this.dir, 'pending.json'); }
   get lastPath() { return join(this.dir, 'last.json'); }

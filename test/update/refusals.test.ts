@@ -68,10 +68,10 @@ describe('update agent: refused installs change nothing', { timeout: 300_000 }, 
 
   it('the same version again', { timeout: 60_000 }, () => refused('same', { version: VERSION }, 'update install', /\d+\.\d+\.\d+ is already installed/));
 
-  it('a downgrade with --allow-downgrade is written', { timeout: 60_000 }, async () => {
+  it('a downgrade with --allow-downgrade is written (from a channel behind a redirect)', { timeout: 60_000 }, async () => {
     writeRelease(join(rig.releases, 'down'), { version: '0.0.9', key: rig.keys.privateKey, ...images });
     const card = new Card();
-    const box = await rig.boxOn(card, 'a', { channel: 'down' });
+    const box = await rig.boxOn(card, 'a', { channel: 'moved/down' });
     try {
       const mark = rig.probe.mark();
       const answer = await rig.probe.request(BASE, 'update install --allow-downgrade');
@@ -79,9 +79,11 @@ describe('update agent: refused installs change nothing', { timeout: 300_000 }, 
       const written = await rig.probe.waitSince(mark, isEvent('update_written'), 30_000, 'update_written');
       assert.deepEqual(JSON.parse(written.payload).detail, { from_version: VERSION, to_version: '0.0.9', slot: 'b' });
       await rig.probe.waitSince(mark, (m) => m.topic === `${BASE}/status` && m.payload === 'offline', 30_000, 'the box going down');
+      await box.stop(); // the box's own stop, already under way: it ends with the reboot request
       assert.deepEqual(card.slotFile('b', 'root').subarray(0, images.root.length), images.root);
       assert.equal(card.slotFile('b', 'boot').length, BOOT_BYTES);
       assert.deepEqual(card.rebootsAsked(), ['tryboot']);
+      assert.ok(rig.server.requests.includes('/moved/down/root.ext4.gz') && rig.server.requests.includes('/down/root.ext4.gz'), 'the parts came through the redirect');
     } finally {
       await box.stop();
       card.dispose();
@@ -104,6 +106,7 @@ describe('update agent: refused installs change nothing', { timeout: 300_000 }, 
       open();
       await rig.probe.waitSince(mark, isEvent('update_written'), 30_000, 'the first install written');
       await rig.probe.waitSince(mark, (m) => m.topic === `${BASE}/status` && m.payload === 'offline', 30_000, 'the box going down');
+      await box.stop(); // the box's own stop, already under way: it ends with the reboot request
       assert.deepEqual(card.rebootsAsked(), ['tryboot'], 'one install, one reboot');
     } finally {
       open();

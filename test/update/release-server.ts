@@ -44,7 +44,7 @@ export function writeRelease(dir: string, spec: ReleaseSpec): void {
 }
 
 /**
- * A plain node:http server for a release channel's files. `hold()` keeps part downloads waiting
+ * A plain node:http server for a release channel's files (and redirects to them). `hold()` keeps part downloads waiting
  * (an install that is still running) until the returned release function is called.
  */
 export class ReleaseServer {
@@ -59,6 +59,8 @@ export class ReleaseServer {
       const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
       this.requests.push(path);
       if (path.includes('..')) return void res.writeHead(400).end();
+      // `/moved/<path>` answers with a redirect to `/<path>`, as release hosting on a CDN does.
+      if (path.startsWith('/moved/')) return void res.writeHead(302, { location: path.slice('/moved'.length) }).end();
       const send = () => {
         const stream = createReadStream(join(this.root, path));
         stream.once('error', () => res.writeHead(404).end());

@@ -34,11 +34,12 @@ export class UpdateRig {
   }
 
   /** A boot of `slot` on `card`: the box on it, online on the broker (unless its env points elsewhere). */
-  async boxOn(card: Card, slot: 'a' | 'b', o: { version?: string; channel?: string; env?: Record<string, string> } = {}) {
+  async boxOn(card: Card, slot: 'a' | 'b', o: { version?: string; migrations?: readonly string[]; channel?: string; env?: Record<string, string> } = {}) {
     const mark = this.probe.mark();
     const box = await startInProcessBox({
       dataDir: card.dataDir,
       version: o.version,
+      migrations: o.migrations,
       stopOnExitRequest: true,
       env: card.env(card.boot(slot), {
         ROOMBOX_MQTT_URL: this.broker.url,

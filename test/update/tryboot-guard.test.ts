@@ -38,6 +38,7 @@ describe('tryboot guard (POSIX sh): falls back from a trial the firmware never c
         const mark = rig.probe.mark();
         assert.equal((await rig.probe.request(BASE, 'update install')).ok, true);
         await rig.probe.waitSince(mark, (m) => m.topic === `${BASE}/status` && m.payload === 'offline', 30_000, 'the box going down for the tryboot');
+        await box.stop(); // the box's own stop, already under way: it ends with the reboot request
       } finally {
         await box.stop();
       }

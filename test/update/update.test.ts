@@ -3,12 +3,27 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MIGRATIONS } from '../../firmware/store/database.js';
 import { VERSION } from '../../firmware/version.js';
+import type { LogRing } from '../../firmware/core/logger.js';
 import type { MqttProbe } from '../helpers/mqtt-probe.js';
 import { eventually } from '../helpers/wait.js';
 import { AUTOBOOT_A, BOOT_BYTES, Card, ROOT_BYTES } from './card.js';
 import { writeRelease } from './release-server.js';
 import { BASE, isEvent, UpdateRig } from './rig.js';
+
+/**
+ * The simulated hardware's last line and register writes before the box asked for its reboot,
+ * and whether any came after: living (PCM512x) soft mute, mute line 22 low (active low), standby,
+ * enable 17 low; kitchen (MAX9744) mute line 6 high, enable 5 low.
+ */
+function hardwareBeforeReboot(ring: LogRing): { before: string; after: number } {
+  const lines = ring.last(2000).map((l) => JSON.parse(l) as { msg: string; hw?: { kind: string; line?: number; value: number; addr?: number; reg?: number | null } });
+  const at = lines.findIndex((l) => l.msg === 'rebooting for the update');
+  assert.ok(at >= 0, 'the box logged its reboot request');
+  const show = (l: (typeof lines)[number]) => (l.hw!.kind === 'line' ? `line ${l.hw!.line}=${l.hw!.value}` : `0x${l.hw!.addr!.toString(16)}:${l.hw!.reg}=${l.hw!.value}`);
+  return { before: lines.slice(0, at).filter((l) => l.hw).slice(-8).map(show).join(' '), after: lines.slice(at).filter((l) => l.hw).length };
+}
 
 const updateStates = (probe: MqttProbe, mark: number) => probe.since(mark, `${BASE}/update`).map((m) => JSON.parse(m.payload) as Record<string, unknown>);
 
@@ -59,7 +74,12 @@ describe('update agent: check, install, trial commit, fall-back', { timeout: 300
         const written = await probe.waitSince(mark, isEvent('update_written'), 60_000, 'update_written');
         assert.deepEqual(JSON.parse(written.payload).detail, { from_version: VERSION, to_version: '0.2.0', slot: 'b' });
         await probe.waitSince(mark, (m) => m.topic === `${BASE}/status` && m.payload === 'offline', 30_000, 'the box going down for the reboot');
+        await boxA.stop(); // the box's own stop, already under way: it ends with the reboot request
         assert.deepEqual(card.rebootsAsked(), ['tryboot']);
+        const hw = hardwareBeforeReboot(boxA.ring);
+        assert.ok(hw.before.includes('0x4c:3=17 line 22=0 0x4c:2=16 line 17=0'), `living muted and off before the reboot: ${hw.before}`);
+        assert.match(hw.before, /line 6=1 line 5=0/, 'kitchen muted and off before the reboot');
+        assert.equal(hw.after, 0, 'no line or register changed after the reboot request');
         const percents = updateStates(probe, mark).map((s) => s.update_percentage).filter((p) => p !== null) as number[];
         assert.ok(percents.length >= 10, `progress reported in steps: ${percents.join(' ')}`);
         assert.deepEqual(percents, [...percents].sort((x, y) => x - y), 'progress only rises');
@@ -101,6 +121,7 @@ describe('update agent: check, install, trial commit, fall-back', { timeout: 300
         assert.match(install.output, /installing 0\.3\.0 into slot a/);
         await probe.waitSince(mark, isEvent('update_written'), 60_000, 'update_written of 0.3.0');
         await probe.waitSince(mark, (m) => m.topic === `${BASE}/status` && m.payload === 'offline', 30_000, 'the box going down');
+        await boxB.stop(); // the box's own stop, already under way: it ends with the reboot request
         assert.deepEqual(card.rebootsAsked(), ['tryboot', 'tryboot']);
       } finally {
         await boxB.stop();
@@ -130,6 +151,48 @@ describe('update agent: check, install, trial commit, fall-back', { timeout: 300
         const status = await probe.request(BASE, 'update status');
         assert.match(status.output, /^slots: running b, committed b$/m);
         assert.match(status.output, /^last update: rolled_back 0\.2\.0 -> 0\.3\.0 \(slot a\) at \S+\n  reason: not healthy within 2 s: not online on the broker/m);
+      } finally {
+        await fallBack.stop();
+      }
+    } finally {
+      card.dispose();
+    }
+  });
+
+  it("a downgrade to a firmware that cannot use the newer database fails its trial on selftest and falls back", { timeout: 120_000 }, async () => {
+    // The installed 0.5.0 added a table; 0.4.0 finds a database newer than it knows and runs without it.
+    const later = [...MIGRATIONS, 'CREATE TABLE later_feature (x INTEGER);'];
+    writeRelease(join(releases, 'older'), { version: '0.4.0', key: keys.privateKey, boot: randomBytes(32 * 1024), root: randomBytes(64 * 1024) });
+    const card = new Card();
+    try {
+      const installed = await boxOn(card, 'a', { version: '0.5.0', migrations: later, channel: 'older' });
+      try {
+        const mark = probe.mark();
+        assert.equal((await probe.request(BASE, 'update install --allow-downgrade')).ok, true);
+        await probe.waitSince(mark, (m) => m.topic === `${BASE}/status` && m.payload === 'offline', 30_000, 'the box going down for the tryboot');
+        await installed.stop();
+      } finally {
+        await installed.stop();
+      }
+      let mark = probe.mark();
+      const trial = await boxOn(card, 'b', { version: '0.4.0', env: { ROOMBOX_UPDATE_CONFIRM_S: '3' } });
+      try {
+        await probe.waitSince(mark, (m) => m.topic === `${BASE}/status` && m.payload === 'offline', 30_000, 'the trial giving up');
+        await trial.stop();
+      } finally {
+        await trial.stop();
+      }
+      assert.deepEqual(card.rebootsAsked(), ['tryboot', 'normal']);
+      assert.match(readFileSync(join(card.stateDir, 'rollback-reason'), 'utf8'), /^not healthy within 3 s: selftest failed: database writable: persistence off/);
+      assert.equal(card.autoboot(), AUTOBOOT_A);
+
+      mark = probe.mark();
+      const fallBack = await boxOn(card, 'a', { version: '0.5.0', migrations: later });
+      try {
+        const rolled = await probe.waitSince(mark, isEvent('update_rolled_back'), 30_000, 'update_rolled_back');
+        const detail = JSON.parse(rolled.payload).detail;
+        assert.deepEqual({ ...detail, reason: undefined }, { from_version: '0.5.0', to_version: '0.4.0', reason: undefined });
+        assert.match(detail.reason, /selftest failed: database writable: persistence off/);
       } finally {
         await fallBack.stop();
       }
