@@ -42,7 +42,8 @@ echo roombox-qemu > "$root/etc/hostname"
 printf 'PARTUUID=0badcafe-01 /boot/firmware vfat defaults 0 2\nPARTUUID=0badcafe-02 / ext4 defaults,noatime 0 1\n' > "$root/etc/fstab"
 # Room for the bundle (about 100 MB unpacked) and a little more.
 root_mib=$(( $(du -sm "$root" | cut -f1) + 200 ))
-mke2fs -q -t ext4 -L rootfs -E root_owner=0:0 -d "$root" "$work/root.img" "${root_mib}M"
+# (stdout is the card's path only: mke2fs says "Creating regular file" there even with -q)
+mke2fs -q -t ext4 -L rootfs -E root_owner=0:0 -d "$root" "$work/root.img" "${root_mib}M" > /dev/null
 
 boot_mib=96
 mkfs.vfat -n bootfs -C "$work/boot.img" $((boot_mib * 1024)) >/dev/null
