@@ -6,32 +6,18 @@
 // BENCH_IDLE_S seconds (300) after BENCH_IDLE_WARMUP_S (180): the first minutes hold start-up,
 // V8's tier-up of code that runs a few times a second and its first memory-reducing collections,
 // none of which a box running for months pays again. Target (issue): at most 0.5 % of a core.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Mosquitto, waitForPort } from '../test/helpers/mosquitto.js';
+import { waitForPort } from '../test/helpers/mosquitto.js';
 import { freePort } from '../test/helpers/ports.js';
-import { unitNodeFlags } from './memory.js';
+import { startBoxAndBare } from './box-and-bare.js';
 import { cpuSeconds } from './proc.js';
 import { emitRow, printTable, round, type BenchRow } from './stats.js';
 
-const ROOT = join(import.meta.dirname, '..');
 const SECONDS = Number(process.env.BENCH_IDLE_S ?? 300);
 const WARMUP_S = Number(process.env.BENCH_IDLE_WARMUP_S ?? 180);
 const TARGET_PCT = 0.5;
 
-const broker = await new Mosquitto().start();
-const dir = mkdtempSync(join(tmpdir(), 'roombox-bench-idle-'));
 const port = await freePort();
-const bareFile = join(dir, 'bare.mjs');
-writeFileSync(bareFile, `import mqtt from ${JSON.stringify(join(ROOT, 'node_modules', 'mqtt', 'build', 'index.js'))};\nconst c = mqtt.connect(process.env.URL);\nc.on('connect', () => setInterval(() => c.publish('bare/telemetry', JSON.stringify({ t: Date.now() }), { qos: 1 }), 1000));\n`);
-const box = spawn(process.execPath, [...unitNodeFlags(), join(ROOT, 'dist', 'firmware', 'main.js')], {
-  cwd: ROOT,
-  env: { ...process.env, ROOMBOX_MQTT_URL: broker.url, ROOMBOX_ID: 'idlebench', ROOMBOX_DATA_DIR: join(dir, 'data'), ROOMBOX_CONSOLE: 'off', ROOMBOX_LOG_LEVEL: 'warn', ROOMBOX_HTTP: `127.0.0.1:${port}` },
-  stdio: 'ignore',
-});
-const bare = spawn(process.execPath, [...unitNodeFlags(), bareFile], { env: { ...process.env, URL: broker.url }, stdio: 'ignore' });
+const { box, bare, stop } = await startBoxAndBare('idlebench', { ROOMBOX_HTTP: `127.0.0.1:${port}` });
 const rows: BenchRow[] = [];
 try {
   await waitForPort(port, 60_000);
@@ -53,11 +39,7 @@ try {
     met: ours <= TARGET_PCT,
   });
 } finally {
-  box.kill('SIGTERM');
-  bare.kill('SIGKILL');
-  await Promise.all([new Promise((r) => box.once('exit', r)), new Promise((r) => bare.once('exit', r))]);
-  await broker.dispose();
-  rmSync(dir, { recursive: true, force: true });
+  await stop();
 }
 printTable(rows);
 for (const r of rows) emitRow(r);

@@ -1,0 +1,49 @@
+// The pair the memory and idle CPU benchmarks compare: the compiled firmware on the sim board and
+// a bare mqtt.js client publishing once a second, both started with the unit's node flags, on one
+// mosquitto of their own.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Mosquitto } from '../test/helpers/mosquitto.js';
+
+const ROOT = join(import.meta.dirname, '..');
+
+/** The node options of the unit's ExecStart line (between `node` and the script). */
+export function unitNodeFlags(): string[] {
+  const unit = readFileSync(join(ROOT, 'rootfs-overlay', 'etc', 'systemd', 'system', 'roombox.service'), 'utf8');
+  const exec = /^ExecStart=(?:.*\s)?\S*\/node((?:\s+--\S+)*)\s/m.exec(unit);
+  return exec ? exec[1]!.trim().split(/\s+/).filter(Boolean) : [];
+}
+
+export interface BoxAndBare {
+  box: ChildProcess;
+  bare: ChildProcess;
+  /** Stops both processes and the broker, and removes the data directory. */
+  stop(): Promise<void>;
+}
+
+/** Starts the pair; `env` adds to the box's environment (its id, data dir and quiet console are set). */
+export async function startBoxAndBare(id: string, env: Record<string, string> = {}): Promise<BoxAndBare> {
+  const broker = await new Mosquitto().start();
+  const dir = mkdtempSync(join(tmpdir(), `roombox-bench-${id}-`));
+  const bareFile = join(dir, 'bare.mjs');
+  writeFileSync(bareFile, `import mqtt from ${JSON.stringify(join(ROOT, 'node_modules', 'mqtt', 'build', 'index.js'))};\nconst c = mqtt.connect(process.env.URL);\nc.on('connect', () => setInterval(() => c.publish('bare/telemetry', JSON.stringify({ t: Date.now() }), { qos: 1 }), 1000));\n`);
+  const box = spawn(process.execPath, [...unitNodeFlags(), join(ROOT, 'dist', 'firmware', 'main.js')], {
+    cwd: ROOT,
+    env: { ...process.env, ROOMBOX_MQTT_URL: broker.url, ROOMBOX_ID: id, ROOMBOX_DATA_DIR: join(dir, 'data'), ROOMBOX_CONSOLE: 'off', ROOMBOX_LOG_LEVEL: 'warn', ...env },
+    stdio: 'ignore',
+  });
+  const bare = spawn(process.execPath, [...unitNodeFlags(), bareFile], { env: { ...process.env, URL: broker.url }, stdio: 'ignore' });
+  return {
+    box,
+    bare,
+    async stop() {
+      box.kill('SIGTERM');
+      bare.kill('SIGKILL');
+      await Promise.all([new Promise((r) => box.once('exit', r)), new Promise((r) => bare.once('exit', r))]);
+      await broker.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
