@@ -16,23 +16,12 @@ import { ROOT } from '../helpers/box-process.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { MqttProbe } from '../helpers/mqtt-probe.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { seeded } from '../helpers/seeded.js';
 
 const CUTS = Number(process.env.POWERCUT_CUTS ?? 6);
 const SEED = Number(process.env.POWERCUT_SEED ?? Date.now() % 100_000);
 const ID = 'cutbox';
 const OUTBOX_TOPIC = new RegExp(`^roombox/${ID}/(event|telemetry)$`);
-
-/** mulberry32: the run's random moments, reproducible from the seed it prints. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Vm {
   console = '';

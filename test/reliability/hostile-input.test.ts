@@ -7,20 +7,14 @@ import { UserError as CommandRejected } from '../../firmware/core/errors.js';
 import { parseCommand } from '../../firmware/controls/mqtt-routes.js';
 import { ZONE_CONTROLS } from '../../firmware/zones/controls.js';
 import { Changes } from '../helpers/wait.js';
+import { seeded } from '../helpers/seeded.js';
 
 const COUNT = Number(process.env.HOSTILE_COUNT ?? 10_000);
 const P = 'roombox/testbox';
 
 /** A small seeded generator, so a failure can be replayed with the same payloads. */
 function prng(seed: number) {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seeded(seed);
   const int = (n: number) => Math.floor(next() * n);
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
   return { int, pick };

@@ -25,6 +25,7 @@ import { Mosquitto } from '../helpers/mosquitto.js';
 import { MqttProbe, type Received } from '../helpers/mqtt-probe.js';
 import { ReleaseServer } from './release-server.js';
 import { PiFirmware, partitions, readFatFile, type Boot, type BootEnd } from './pi-firmware.js';
+import { seeded } from '../helpers/seeded.js';
 
 const ID = 'qbox';
 const BASE = `roombox/${ID}`;
@@ -34,18 +35,6 @@ const CACHE = process.env.UPDATE_QEMU_CACHE ?? '/var/tmp/roombox-update-qemu';
 const BOOT_MS = 600_000;
 const COMMITTED_A = '[all]\ntryboot_a_b=1\nboot_partition=2\n[tryboot]\nboot_partition=3\n';
 const COMMITTED_B = '[all]\ntryboot_a_b=1\nboot_partition=3\n[tryboot]\nboot_partition=2\n';
-
-/** mulberry32: the run's random moments, reproducible from the seed it prints. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sh = (cmd: string, args: string[], env: Record<string, string> = {}) => {
   const r = spawnSync(cmd, args, { cwd: ROOT, env: { ...process.env, MTOOLS_SKIP_CHECK: '1', ...env }, encoding: 'utf8', maxBuffer: 64 << 20 });
