@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Mosquitto } from '../helpers/mosquitto.js';
@@ -12,10 +13,38 @@ import type { BoxEventInput } from '../../firmware/core/bus.js';
 
 /**
  * A real-ALSA input in the box: presence from a fixture tree, samples from a `type file` PCM
- * reading /dev/zero. Unplugging the card closes the capture; plugging it back reopens it.
+ * over the null PCM. Unplugging the card closes the capture; plugging it back reopens it.
+ *
+ * The null PCM has no clock: the file plugin's blocking read of its `infile` is what paces the
+ * capture. So the infile is a FIFO that this test fills with silence at the real rate, one 20 ms
+ * period at a time, like a sound card's clock. (Reading /dev/zero instead is unpaced: alsa-capture's
+ * worker then queues audio faster than any meter takes it, and the process grows by gigabytes.)
  */
 const dir = mkdtempSync(join(tmpdir(), 'roombox-alsabox-'));
-writeFileSync(join(dir, 'asound.conf'), '</usr/share/alsa/alsa.conf>\npcm.roombox_zero {\n  type file\n  slave.pcm "null"\n  file "/dev/null"\n  infile "/dev/zero"\n  format "raw"\n}\n');
+const fifo = join(dir, 'capture.fifo');
+execFileSync('mkfifo', [fifo]);
+writeFileSync(join(dir, 'asound.conf'), `</usr/share/alsa/alsa.conf>\npcm.roombox_zero {\n  type file\n  slave.pcm "null"\n  file "/dev/null"\n  infile "${fifo}"\n  format "raw"\n}\n`);
+
+/**
+ * Writes one period of S16_LE stereo silence every 20 ms. The FIFO is held open read-write, so
+ * the capture's open never waits for a writer and a closed capture never breaks the pipe; while
+ * nobody reads, a full pipe drops the period instead of blocking the test.
+ */
+function startSilenceClock(): () => void {
+  const fd = openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK);
+  const period = Buffer.alloc((48000 / 50) * 4);
+  const timer = setInterval(() => {
+    try {
+      writeSync(fd, period);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+    }
+  }, 20);
+  return () => {
+    clearInterval(timer);
+    closeSync(fd);
+  };
+}
 process.env.ALSA_CONFIG_PATH = join(dir, 'asound.conf');
 const profile = {
   name: 'alsa-test',
@@ -36,9 +65,14 @@ const available = (() => {
 
 describe('a real ALSA input in the box', { skip: available ? false : 'alsa-capture is not installed', timeout: 300_000 }, () => {
   const broker = new Mosquitto();
-  before(() => broker.start(), { timeout: 180_000 });
+  let stopClock = () => {};
+  before(async () => {
+    stopClock = startSilenceClock();
+    await broker.start();
+  }, { timeout: 180_000 });
   after(async () => {
     await broker.dispose();
+    stopClock();
     rmSync(dir, { recursive: true, force: true });
   }, { timeout: 180_000 });
 

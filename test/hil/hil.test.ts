@@ -299,14 +299,14 @@ describe('hardware in the loop: real kernel drivers under qemu-system-aarch64', 
     base = Number(m[2]);
     bus = Number(m[3]);
     lap('modules loaded, gpio-sim and i2c-stub set up');
-  });
+  }, { timeout: 1_200_000 });
 
   after(async () => {
     await vm?.kill();
     await probe?.close();
     await broker?.dispose();
     rmSync(work, { recursive: true, force: true });
-  });
+  }, { timeout: 120_000 });
 
   it('gpio-sim (sysfs), i2c-stub, snd-aloop playback: the box through power-up, volume, standby, fault and SIGTERM', { timeout: 600_000 }, async () => {
     await gpioRun('sysfs', 'sysfs', { i2c: true });

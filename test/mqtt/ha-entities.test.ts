@@ -24,11 +24,11 @@ describe('Home Assistant entities people expect from an appliance', { timeout: 1
   before(async () => {
     await broker.start();
     probe = await MqttProbe.connect(broker.url, [`${P}/#`, DISCOVERY]);
-  });
+  }, { timeout: 120_000 });
   after(async () => {
     await probe.close();
     await broker.dispose();
-  });
+  }, { timeout: 120_000 });
 
   it('restart reason and boot count across a first start, a clean stop, a power cut and a watchdog kill', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'roombox-runs-'));

@@ -17,10 +17,10 @@ describe('inbound commands', { timeout: 120_000 }, () => {
   const broker = new Mosquitto();
   before(async () => {
     await broker.start();
-  });
+  }, { timeout: 120_000 });
   after(async () => {
     await broker.dispose();
-  });
+  }, { timeout: 120_000 });
 
   it('never obeys a retained command: clears it, reports it once per topic, keeps the zone as it was, also after a restart', async () => {
     const setter = await MqttProbe.connect(broker.url);

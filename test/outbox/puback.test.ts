@@ -19,12 +19,12 @@ describe('outbox: a row leaves only after its PUBACK', { timeout: 90_000 }, () =
     await broker.start();
     proxy = await new TcpProxy(broker.port).start();
     probe = await MqttProbe.connect(broker.url, ['roombox/testbox/event', 'roombox/testbox/telemetry', 'roombox/testbox/status']);
-  });
+  }, { timeout: 120_000 });
   after(async () => {
     await probe.close();
     await proxy.stop();
     await broker.dispose();
-  });
+  }, { timeout: 120_000 });
 
   it('keeps a message the broker got but whose PUBACK never reached the box, and sends it first on reconnect', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'roombox-puback-'));

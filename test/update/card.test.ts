@@ -64,7 +64,7 @@ describe('A/B card layout and signed update releases (host)', { concurrency: fal
     key = join(work, 'update-key.pem');
     pub = join(work, 'update-key.pub');
   }, { timeout: 120_000 });
-  after(() => rmSync(work, { recursive: true, force: true }));
+  after(() => rmSync(work, { recursive: true, force: true }), { timeout: 120_000 });
 
   it('lays out autoboot, two identical slots and data; the firmware rules boot A, try B once, and follow a commit', () => {
     const card = join(work, 'card.img');

@@ -17,7 +17,7 @@ import { sysfsChipOf } from '../../firmware/hal/gpio/sysfs-base.js';
 // through a FIFO with the kernel's event layout. The addon against real kernel chips (gpio-sim)
 // is the hardware-in-the-loop test under qemu.
 const dirs: string[] = [];
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })), { timeout: 120_000 });
 /** Resolves after one whole poll phase of libuv's loop has run: the check phase twice. */
 const afterPollPhase = async () => {
   await checkPhase();

@@ -40,13 +40,13 @@ describe('a box whose profile names its lines (sim board)', { timeout: 60_000 },
     probe = await MqttProbe.connect(broker.url, [`${P}/#`]);
     box = await startInProcessBox({ env: { ROOMBOX_MQTT_URL: broker.url, ROOMBOX_BOARD: join(dir, 'named.json') } });
     await probe.waitFor((m) => m.topic === `${P}/zone/kitchen/state`, 15_000, 'kitchen state');
-  });
+  }, { timeout: 120_000 });
   after(async () => {
     await box?.stop();
     await probe?.close();
     await broker.dispose();
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, { timeout: 120_000 });
   const run = async (line: string) => box.app.ctx.commands.execute(line, 'test');
 
   it('`gpio` names the backend and shows each line as the profile gives it and where it is', async () => {
