@@ -14,6 +14,16 @@ export const ALSA_CAPTURE_FIX = "install the optional package: run scripts/insta
 
 let loaded: AlsaCaptureCtor | undefined;
 
+/**
+ * At most this much audio is metered from one turn of the event loop; the rest of that turn's
+ * delivery is dropped and counted as an overrun. alsa-capture's worker queues every period in an
+ * unbounded native queue and hands over all of it at once when the main thread gets to it: if
+ * the main thread falls behind the device for good (a weak board, too many inputs), the queue
+ * would grow without end. Bounding what one turn meters bounds the work per turn, so the backlog
+ * a turn leaves behind stays about one second of audio.
+ */
+export const MAX_TURN_AUDIO_S = 1;
+
 /** Loads alsa-capture on first use: it is an optional native dependency. */
 export function loadAlsaCapture(): AlsaCaptureCtor {
   if (loaded) return loaded;
@@ -44,6 +54,9 @@ export class AlsaCaptureSource implements CaptureSource {
   private ended = false;
   private readonly frameBytes: number;
   private readonly closedPromise: Promise<void>;
+  private readonly maxTurnFrames: number;
+  private turnFrames = 0;
+  private turnDropped = false;
 
   constructor(
     input: InputProfile,
@@ -52,6 +65,7 @@ export class AlsaCaptureSource implements CaptureSource {
     ctor: AlsaCaptureCtor = loadAlsaCapture(),
   ) {
     this.frameBytes = BYTES_PER_SAMPLE[input.format] * input.channels;
+    this.maxTurnFrames = input.rate * MAX_TURN_AUDIO_S;
     let resolveClosed!: () => void;
     this.closedPromise = new Promise<void>((r) => (resolveClosed = r));
     const closed = () => {
@@ -92,7 +106,22 @@ export class AlsaCaptureSource implements CaptureSource {
     this.freshFrames = undefined;
     if (this.done || fresh === 0) return;
     const whole = Math.floor(data.byteLength / this.frameBytes);
-    this.handlers.audio(data, fresh === undefined ? whole : Math.min(fresh, whole));
+    const frames = fresh === undefined ? whole : Math.min(fresh, whole);
+    // One native delivery runs in one poll phase: setImmediate fires once it is over.
+    if (this.turnFrames === 0) setImmediate(() => this.endTurn());
+    this.turnFrames += frames;
+    if (this.turnFrames > this.maxTurnFrames) {
+      this.turnDropped = true;
+      return;
+    }
+    this.handlers.audio(data, frames);
+  }
+
+  private endTurn(): void {
+    this.turnFrames = 0;
+    if (!this.turnDropped) return;
+    this.turnDropped = false;
+    if (!this.done) this.handlers.overrun();
   }
 
   private fail(message: string): void {

@@ -122,6 +122,20 @@ describe('alsa-capture event handling', { timeout: 60_000 }, () => {
     assert.deepEqual(failures, []);
   });
 
+  it('meters at most a second of a backlog delivered in one turn, drops the rest as one overrun, and goes on', async () => {
+    open();
+    // 3 s of 20 ms periods handed over at once, as after the main thread was blocked that long.
+    for (let i = 0; i < 150; i++) worker.emit('audio', period(i % 250));
+    assert.equal(got.length, 50, 'one second metered from the backlog');
+    assert.equal(overruns, 0, 'the overrun is reported once the turn is over');
+    await new Promise((r) => setImmediate(r));
+    assert.equal(overruns, 1);
+    worker.emit('audio', period(7));
+    assert.deepEqual(got.at(-1), { frames: 960, first: 7 }, 'the next turn is metered again');
+    await new Promise((r) => setImmediate(r));
+    assert.equal(overruns, 1);
+  });
+
   it('closes on the first read error (a vanished device repeats it) and meters nothing after it', async () => {
     open();
     worker.emit('readError', 'No such device');
