@@ -13,6 +13,7 @@ import type { BoxEventInput } from '../../firmware/core/bus.js';
 import { SimProcTree } from '../../firmware/sim/proc-tree.js';
 import { simCards } from '../../firmware/sim/sim-board.js';
 import { loadProfile } from '../../firmware/board/load-profile.js';
+import { brokerWithProbe } from '../helpers/broker-with-probe.js';
 
 /**
  * The capture box end to end on the sim board, against a real mosquitto. The console and
@@ -26,30 +27,22 @@ const eventIs = (type: string) => isJson(`${P}/event`, (v) => v.type === type &&
 const stateHas = (fields: Record<string, unknown>) => isJson(`${P}/input/stage/state`, (v) => Object.entries(fields).every(([k, x]) => v[k] === x));
 
 describe('capture box on the sim board', { timeout: 300_000 }, () => {
-  const broker = new Mosquitto();
-  let probe: MqttProbe;
-  before(async () => {
-    await broker.start();
-    probe = await MqttProbe.connect(broker.url, [`${P}/#`, 'homeassistant/#']);
-  }, { timeout: 180_000 });
-  after(async () => {
-    await probe?.close();
-    await broker.dispose();
-  }, { timeout: 180_000 });
+  const mq = brokerWithProbe([`${P}/#`, 'homeassistant/#']);
+  const broker = mq.broker;
 
   it('meters sim tones, raises silence and clip alarms, and follows unplug and plug', async () => {
     const box = await startInProcessBox({ env: { ROOMBOX_MQTT_URL: broker.url, ROOMBOX_SILENCE_S: '1' } });
     /** Runs a command; `seen` then waits for a message that arrived after it. */
     let mark = 0;
     const run = async (line: string) => {
-      mark = probe.mark();
+      mark = mq.probe.mark();
       const r = await box.app.ctx.commands.execute(line, 'test');
       assert.ok(r.ok, `${line}: ${r.output}`);
       return r;
     };
-    const seen = (pred: (m: Received) => boolean, timeoutMs: number, what: string) => probe.waitSince(mark, pred, timeoutMs, what);
+    const seen = (pred: (m: Received) => boolean, timeoutMs: number, what: string) => mq.probe.waitSince(mark, pred, timeoutMs, what);
     try {
-      await probe.waitFor(stateHas({ present: true, capturing: true, card: 2, device: 0, rate: 48000, channels: 2, format: 'S16_LE', alarm: null }), 10_000, 'stage present and capturing');
+      await mq.probe.waitFor(stateHas({ present: true, capturing: true, card: 2, device: 0, rate: 48000, channels: 2, format: 'S16_LE', alarm: null }), 10_000, 'stage present and capturing');
 
       await run('sim tone stage -6');
       const levels = await seen(levelsAre(-6, -9), 10_000, 'levels at -6.0 peak and -9.0 rms');
@@ -113,7 +106,7 @@ describe('capture box on the sim board', { timeout: 300_000 }, () => {
   it('announces present, alarm and a throttled peak sensor to Home Assistant', async () => {
     const box = await startInProcessBox({ env: { ROOMBOX_MQTT_URL: broker.url } });
     try {
-      const m = await probe.waitFor(isJson('homeassistant/device/testbox/config', (v) => 'input_stage_peak' in (v.cmps as object)), 10_000, 'discovery with the input');
+      const m = await mq.probe.waitFor(isJson('homeassistant/device/testbox/config', (v) => 'input_stage_peak' in (v.cmps as object)), 10_000, 'discovery with the input');
       const cmps = JSON.parse(m.payload).cmps;
       assert.equal(cmps.input_stage_present.p, 'binary_sensor');
       assert.equal(cmps.input_stage_present.device_class, 'connectivity');
@@ -122,10 +115,10 @@ describe('capture box on the sim board', { timeout: 300_000 }, () => {
       assert.equal(cmps.input_stage_peak.unit_of_measurement, 'dBFS');
       assert.equal(cmps.input_stage_peak.state_class, 'measurement');
       assert.equal(cmps.input_stage_peak.state_topic, `${P}/input/stage/peak`);
-      const first = await probe.next((x) => x.topic === `${P}/input/stage/peak`, 5000, 'a peak value');
-      const start = probe.messages.indexOf(first);
-      await probe.next((x) => x.topic === `${P}/input/stage/peak`, 5000, 'a second peak value');
-      const between = probe.since(start, `${P}/input/stage/levels`).length;
+      const first = await mq.probe.next((x) => x.topic === `${P}/input/stage/peak`, 5000, 'a peak value');
+      const start = mq.probe.messages.indexOf(first);
+      await mq.probe.next((x) => x.topic === `${P}/input/stage/peak`, 5000, 'a second peak value');
+      const between = mq.probe.since(start, `${P}/input/stage/levels`).length;
       assert.ok(between >= 5, `the peak sensor is fed once per several level reports (${between} levels between two peaks)`);
       assert.deepEqual(JSON.parse(first.payload).peak_dbfs, [-20, -20]);
     } finally {

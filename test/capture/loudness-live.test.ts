@@ -1,8 +1,8 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Mosquitto } from '../helpers/mosquitto.js';
-import { MqttProbe, type Received } from '../helpers/mqtt-probe.js';
+import { type Received } from '../helpers/mqtt-probe.js';
 import { startInProcessBox } from '../helpers/in-process-box.js';
+import { brokerWithProbe } from '../helpers/broker-with-probe.js';
 
 /**
  * Live loudness on the sim board against a real mosquitto: the sim input's 1 kHz stereo sine
@@ -19,31 +19,23 @@ const isJson = (topic: string, pred: (v: Record<string, unknown>) => boolean) =>
 const within = (v: unknown, x: number, tol: number) => typeof v === 'number' && Math.abs(v - x) <= tol;
 
 describe('live loudness in the levels payload (sim board)', { timeout: 120_000 }, () => {
-  const broker = new Mosquitto();
-  let probe: MqttProbe;
-  before(async () => {
-    await broker.start();
-    probe = await MqttProbe.connect(broker.url, [`${P}/#`]);
-  }, { timeout: 60_000 });
-  after(async () => {
-    await probe.close();
-    await broker.dispose();
-  }, { timeout: 30_000 });
+  const mq = brokerWithProbe([`${P}/#`]);
+  const broker = mq.broker;
 
   it('reports momentary, short-term, integrated, range and true peak, and raises the quiet alarm', async () => {
     const box = await startInProcessBox({ env: { ROOMBOX_MQTT_URL: broker.url, ROOMBOX_QUIET_LUFS: '-40', ROOMBOX_SILENCE_S: '1' } });
     let mark = 0;
     const run = async (line: string) => {
-      mark = probe.messages.length;
+      mark = mq.probe.messages.length;
       const r = await box.app.ctx.commands.execute(line, 'test');
       assert.ok(r.ok, `${line}: ${r.output}`);
     };
     const seen = (pred: (m: Received) => boolean, timeoutMs: number, what: string) => {
-      const m = probe.messages.slice(mark).find(pred);
-      return m ? Promise.resolve(m) : probe.next(pred, timeoutMs, what);
+      const m = mq.probe.messages.slice(mark).find(pred);
+      return m ? Promise.resolve(m) : mq.probe.next(pred, timeoutMs, what);
     };
     try {
-      await probe.waitFor(isJson(`${P}/input/stage/state`, (v) => v.capturing === true), 10_000, 'stage capturing');
+      await mq.probe.waitFor(isJson(`${P}/input/stage/state`, (v) => v.capturing === true), 10_000, 'stage capturing');
       // The sim input starts at -20 dBFS: that is the true peak since the capture opened.
       await seen(levels((v) => within(v.short_term_lufs, -20, 0.1)), 10_000, 'short-term at -20 LUFS from the start tone');
 
@@ -67,7 +59,7 @@ describe('live loudness in the levels payload (sim board)', { timeout: 120_000 }
       assert.equal(detail.hold_s, 1);
       assert.ok(detail.short_term_lufs < -40);
       await seen(isJson(`${P}/input/stage/state`, (s) => s.alarm === 'quiet'), 5000, 'state alarm quiet');
-      assert.equal(probe.messages.slice(mark).some(isJson(`${P}/event`, (e) => e.type === 'alarm_silence')), false, 'no silence alarm for a quiet tone');
+      assert.equal(mq.probe.messages.slice(mark).some(isJson(`${P}/event`, (e) => e.type === 'alarm_silence')), false, 'no silence alarm for a quiet tone');
 
       await run('sim tone stage -23');
       await seen(isJson(`${P}/event`, (e) => e.type === 'alarm_cleared' && (e.detail as { alarm: string }).alarm === 'quiet'), 10_000, 'quiet alarm cleared');
@@ -80,15 +72,15 @@ describe('live loudness in the levels payload (sim board)', { timeout: 120_000 }
   it('without ROOMBOX_QUIET_LUFS a quiet input raises no alarm', async () => {
     const box = await startInProcessBox({ env: { ROOMBOX_MQTT_URL: broker.url, ROOMBOX_SILENCE_S: '1' } });
     try {
-      await probe.waitFor(isJson(`${P}/input/stage/state`, (v) => v.capturing === true), 10_000, 'stage capturing');
-      const mark = probe.messages.length;
+      await mq.probe.waitFor(isJson(`${P}/input/stage/state`, (v) => v.capturing === true), 10_000, 'stage capturing');
+      const mark = mq.probe.messages.length;
       const r = await box.app.ctx.commands.execute('sim tone stage -50', 'test');
       assert.ok(r.ok);
       // 3 s of short-term window at the new level, then more than the 1 s hold: levels well under -40 LUFS for 2 s.
-      await probe.next(levels((v) => within(v.short_term_lufs, -50, 0.1)), 10_000, 'short-term at -50 LUFS');
-      const at = probe.messages.length;
-      await probe.next((x) => x.topic === `${P}/input/stage/levels` && probe.messages.indexOf(x) > at + 20, 10_000, 'two more seconds of levels');
-      const during = probe.messages.slice(mark);
+      await mq.probe.next(levels((v) => within(v.short_term_lufs, -50, 0.1)), 10_000, 'short-term at -50 LUFS');
+      const at = mq.probe.messages.length;
+      await mq.probe.next((x) => x.topic === `${P}/input/stage/levels` && mq.probe.messages.indexOf(x) > at + 20, 10_000, 'two more seconds of levels');
+      const during = mq.probe.messages.slice(mark);
       assert.equal(during.some(isJson(`${P}/event`, (e) => typeof e.type === 'string' && e.type.startsWith('alarm_'))), false, 'no alarm event');
     } finally {
       await box.stop();

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Mosquitto } from '../helpers/mosquitto.js';
 import { MqttProbe } from '../helpers/mqtt-probe.js';
+import { brokerWithProbe } from '../helpers/broker-with-probe.js';
 import { startInProcessBox } from '../helpers/in-process-box.js';
 
 /** Options Home Assistant requires per platform (its MQTT integration's schemas). */
@@ -17,21 +17,13 @@ const REQUIRED: Record<string, string[]> = {
 };
 
 describe('Home Assistant device-based discovery', { timeout: 300_000 }, () => {
-  const broker = new Mosquitto();
-  let probe: MqttProbe;
-  before(async () => {
-    await broker.start();
-    probe = await MqttProbe.connect(broker.url, ['roombox/#', 'homeassistant/#']);
-  }, { timeout: 180_000 });
-  after(async () => {
-    await probe?.close();
-    await broker.dispose();
-  }, { timeout: 180_000 });
+  const mq = brokerWithProbe(['roombox/#', 'homeassistant/#']);
+  const broker = mq.broker;
 
   it('publishes one retained device message with device, origin, availability and valid components', async () => {
     const box = await startInProcessBox({ env: { ROOMBOX_MQTT_URL: broker.url } });
     try {
-      await probe.waitFor((x) => x.topic === 'homeassistant/device/testbox/config');
+      await mq.probe.waitFor((x) => x.topic === 'homeassistant/device/testbox/config');
       const late = await MqttProbe.connect(broker.url, ['homeassistant/device/testbox/config']);
       let m;
       try {
@@ -78,14 +70,14 @@ describe('Home Assistant device-based discovery', { timeout: 300_000 }, () => {
   });
 
   it('answers Home Assistant coming online with discovery and every state after a 2-10 s delay', async () => {
-    const start = probe.mark();
+    const start = mq.probe.mark();
     const box = await startInProcessBox({ env: { ROOMBOX_MQTT_URL: broker.url }, random: () => 0 });
     try {
-      await probe.waitSince(start, (x) => x.topic === 'roombox/testbox/status' && x.payload === 'online');
+      await mq.probe.waitSince(start, (x) => x.topic === 'roombox/testbox/status' && x.payload === 'online');
       const t0 = Date.now();
-      const discovery = probe.next((x) => x.topic === 'homeassistant/device/testbox/config', 15_000, 'discovery after HA birth');
-      const info = probe.next((x) => x.topic === 'roombox/testbox/info', 15_000, 'info after HA birth');
-      await probe.publish('homeassistant/status', 'online');
+      const discovery = mq.probe.next((x) => x.topic === 'homeassistant/device/testbox/config', 15_000, 'discovery after HA birth');
+      const info = mq.probe.next((x) => x.topic === 'roombox/testbox/info', 15_000, 'info after HA birth');
+      await mq.probe.publish('homeassistant/status', 'online');
       await discovery;
       await info;
       assert.ok(Date.now() - t0 >= 1900, `not before the 2 s minimum delay: ${Date.now() - t0} ms; ${box.ring.last(30).join('\n')}`);
@@ -95,15 +87,15 @@ describe('Home Assistant device-based discovery', { timeout: 300_000 }, () => {
   });
 
   it('removes entities that no longer exist by publishing them as {p} alone', async () => {
-    await probe.publish(
+    await mq.probe.publish(
       'homeassistant/device/testbox/config',
       JSON.stringify({ dev: { identifiers: ['roombox_testbox'] }, cmps: { gone_zone_volume: { p: 'number', unique_id: 'roombox_testbox_gone_zone_volume', command_topic: 'x' } } }),
       true,
     );
-    const start = probe.mark();
+    const start = mq.probe.mark();
     const box = await startInProcessBox({ env: { ROOMBOX_MQTT_URL: broker.url } });
     try {
-      const removal = await probe.waitSince(start, (x) => x.topic === 'homeassistant/device/testbox/config' && /gone_zone_volume/.test(x.payload) && !/"command_topic":"x"/.test(x.payload), 15_000, 'removal');
+      const removal = await mq.probe.waitSince(start, (x) => x.topic === 'homeassistant/device/testbox/config' && /gone_zone_volume/.test(x.payload) && !/"command_topic":"x"/.test(x.payload), 15_000, 'removal');
       const cfg = JSON.parse(removal.payload);
       assert.deepEqual(cfg.cmps.gone_zone_volume, { p: 'number' });
       assert.ok(cfg.cmps.uptime, 'current entities are kept');
@@ -113,14 +105,14 @@ describe('Home Assistant device-based discovery', { timeout: 300_000 }, () => {
   });
 
   it('publishes no discovery when ROOMBOX_HA_DISCOVERY=false', async () => {
-    await probe.publish('homeassistant/device/nodisc/config', '', true);
-    const start = probe.mark();
+    await mq.probe.publish('homeassistant/device/nodisc/config', '', true);
+    const start = mq.probe.mark();
     const box = await startInProcessBox({ env: { ROOMBOX_MQTT_URL: broker.url, ROOMBOX_ID: 'nodisc', ROOMBOX_HA_DISCOVERY: 'false' } });
     try {
-      await probe.waitSince(start, (x) => x.topic === 'roombox/nodisc/status' && x.payload === 'online');
+      await mq.probe.waitSince(start, (x) => x.topic === 'roombox/nodisc/status' && x.payload === 'online');
       // What the box publishes on connecting (discovery among it) comes before it answers this.
-      await probe.marker('roombox/nodisc', 30_000);
-      assert.deepEqual(probe.since(start, 'homeassistant/device/nodisc/config').filter((m) => m.payload !== ''), []);
+      await mq.probe.marker('roombox/nodisc', 30_000);
+      assert.deepEqual(mq.probe.since(start, 'homeassistant/device/nodisc/config').filter((m) => m.payload !== ''), []);
     } finally {
       await box.stop();
     }

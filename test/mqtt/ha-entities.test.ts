@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,8 +9,8 @@ import { loadProfile } from '../../firmware/board/load-profile.js';
 import { loadConfig } from '../../firmware/config/load.js';
 import { createLogger, LogRing } from '../../firmware/core/logger.js';
 import { BoxProcess } from '../helpers/box-process.js';
-import { Mosquitto } from '../helpers/mosquitto.js';
 import { MqttProbe, type Received } from '../helpers/mqtt-probe.js';
+import { brokerWithProbe } from '../helpers/broker-with-probe.js';
 
 const P = 'roombox/testbox';
 const DISCOVERY = 'homeassistant/device/testbox/config';
@@ -19,26 +19,18 @@ const diagnostics = (probe: MqttProbe, from: number, pred: (d: Diagnostics) => b
   probe.waitFor((m, i) => i >= from && m.topic === `${P}/diagnostics` && pred(JSON.parse(m.payload) as Diagnostics), 20_000, what).then((m) => JSON.parse(m.payload) as Diagnostics);
 
 describe('Home Assistant entities people expect from an appliance', { timeout: 180_000 }, () => {
-  const broker = new Mosquitto();
-  let probe: MqttProbe;
-  before(async () => {
-    await broker.start();
-    probe = await MqttProbe.connect(broker.url, [`${P}/#`, DISCOVERY]);
-  }, { timeout: 120_000 });
-  after(async () => {
-    await probe.close();
-    await broker.dispose();
-  }, { timeout: 120_000 });
+  const mq = brokerWithProbe([`${P}/#`, DISCOVERY]);
+  const broker = mq.broker;
 
   it('restart reason and boot count across a first start, a clean stop, a power cut and a watchdog kill', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'roombox-runs-'));
     const box = new BoxProcess({ ROOMBOX_MQTT_URL: broker.url, ROOMBOX_DATA_DIR: dataDir });
     try {
       const expectRun = async (reason: string, bootCount: number) => {
-        const from = probe.messages.length;
+        const from = mq.probe.messages.length;
         box.start();
-        await probe.waitFor((m, i) => i >= from && isOnline(m), 30_000, 'online');
-        const d = await diagnostics(probe, from, () => true, 'diagnostics');
+        await mq.probe.waitFor((m, i) => i >= from && isOnline(m), 30_000, 'online');
+        const d = await diagnostics(mq.probe, from, () => true, 'diagnostics');
         assert.deepEqual({ reason: d.restart_reason, boots: d.boot_count }, { reason, boots: bootCount });
       };
       await expectRun('first start', 1);
@@ -68,11 +60,11 @@ describe('Home Assistant entities people expect from an appliance', { timeout: 1
       const first = make();
       await first.start();
       await first.stop(1);
-      const from = probe.messages.length;
+      const from = mq.probe.messages.length;
       const second = make();
       await second.start();
       try {
-        const d = await diagnostics(probe, from, () => true, 'diagnostics after a crash');
+        const d = await diagnostics(mq.probe, from, () => true, 'diagnostics after a crash');
         assert.deepEqual({ reason: d.restart_reason, boots: d.boot_count }, { reason: 'crash', boots: 2 });
       } finally {
         await second.stop();
@@ -84,11 +76,11 @@ describe('Home Assistant entities people expect from an appliance', { timeout: 1
 
   it('discovery carries alarm event entities, diagnostic sensors, a selftest button; the events, last error and selftest reach them', async () => {
     const box = new BoxProcess({ ROOMBOX_MQTT_URL: broker.url, ROOMBOX_SILENCE_S: '1', ROOMBOX_TELEMETRY_S: '20' });
-    const from = probe.messages.length;
+    const from = mq.probe.messages.length;
     try {
       box.start();
-      await probe.waitFor((m, i) => i >= from && isOnline(m), 30_000, 'online');
-      const cmps = JSON.parse((await probe.waitFor((m, i) => i >= from && m.topic === DISCOVERY)).payload).cmps as Record<string, Record<string, unknown>>;
+      await mq.probe.waitFor((m, i) => i >= from && isOnline(m), 30_000, 'online');
+      const cmps = JSON.parse((await mq.probe.waitFor((m, i) => i >= from && m.topic === DISCOVERY)).payload).cmps as Record<string, Record<string, unknown>>;
       assert.deepEqual(cmps.kitchen_alarm_events!.event_types, ['amp_fault', 'amp_fault_cleared']);
       assert.equal(cmps.kitchen_alarm_events!.p, 'event');
       assert.deepEqual(cmps.input_stage_alarm_events!.event_types, ['silence', 'quiet', 'clip', 'absent', 'cleared']);
@@ -106,23 +98,23 @@ describe('Home Assistant entities people expect from an appliance', { timeout: 1
       assert.equal(cmps.uptime!.expire_after, 60, 'three telemetry periods');
 
       // Alarm events reach the event entities' topics.
-      const mark = probe.messages.length;
-      assert.equal((await probe.request(P, 'sim fault kitchen on')).ok, true);
-      const fault = await probe.waitFor((m, i) => i >= mark && m.topic === `${P}/zone/kitchen/alarm`, 10_000, 'amp_fault on the event topic');
+      const mark = mq.probe.messages.length;
+      assert.equal((await mq.probe.request(P, 'sim fault kitchen on')).ok, true);
+      const fault = await mq.probe.waitFor((m, i) => i >= mark && m.topic === `${P}/zone/kitchen/alarm`, 10_000, 'amp_fault on the event topic');
       assert.equal(JSON.parse(fault.payload).event_type, 'amp_fault');
       assert.equal(JSON.parse(fault.payload).detail.cause, 'line');
-      await probe.request(P, 'sim silence stage');
-      const silence = await probe.waitFor((m, i) => i >= mark && m.topic === `${P}/input/stage/alarm` && m.payload.includes('"silence"'), 15_000, 'silence event');
+      await mq.probe.request(P, 'sim silence stage');
+      const silence = await mq.probe.waitFor((m, i) => i >= mark && m.topic === `${P}/input/stage/alarm` && m.payload.includes('"silence"'), 15_000, 'silence event');
       assert.equal(JSON.parse(silence.payload).event_type, 'silence');
 
       // An error reaches the last-error sensor; the selftest button's result reaches its sensor.
-      await probe.request(P, 'sim chip living eio');
-      await probe.request(P, 'zone living volume 40');
-      const withError = await diagnostics(probe, mark, (d) => d.last_error !== null, 'last error');
+      await mq.probe.request(P, 'sim chip living eio');
+      await mq.probe.request(P, 'zone living volume 40');
+      const withError = await diagnostics(mq.probe, mark, (d) => d.last_error !== null, 'last error');
       assert.match(withError.last_error!, /amp chip|EIO|answer/i);
       const press = cmps.selftest!;
-      await probe.publish(press.command_topic as string, press.payload_press as string);
-      const after = await diagnostics(probe, mark, (d) => d.selftest !== 'not run', 'selftest result');
+      await mq.probe.publish(press.command_topic as string, press.payload_press as string);
+      const after = await diagnostics(mq.probe, mark, (d) => d.selftest !== 'not run', 'selftest result');
       assert.equal(after.selftest, 'FAIL', 'the living chip does not answer');
       assert.ok(after.selftest_failed.some((n) => n.includes('living')), JSON.stringify(after.selftest_failed));
     } finally {

@@ -1,28 +1,19 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BoxProcess } from '../helpers/box-process.js';
-import { Mosquitto } from '../helpers/mosquitto.js';
 import { MqttProbe } from '../helpers/mqtt-probe.js';
+import { brokerWithProbe } from '../helpers/broker-with-probe.js';
 
 describe('MQTT link against a real mosquitto', { timeout: 300_000 }, () => {
-  const broker = new Mosquitto();
-  let probe: MqttProbe;
-
-  before(async () => {
-    await broker.start();
-    probe = await MqttProbe.connect(broker.url, ['roombox/#', 'homeassistant/#']);
-  }, { timeout: 180_000 });
-  after(async () => {
-    await probe?.close();
-    await broker.dispose();
-  }, { timeout: 180_000 });
+  const mq = brokerWithProbe(['roombox/#', 'homeassistant/#']);
+  const broker = mq.broker;
 
   it('publishes info and retained online, and offline then exit 0 on SIGTERM', async () => {
     const box = new BoxProcess({ ROOMBOX_MQTT_URL: broker.url }).start();
     try {
-      const online = await probe.waitFor((m) => m.topic === 'roombox/testbox/status' && m.payload === 'online');
+      const online = await mq.probe.waitFor((m) => m.topic === 'roombox/testbox/status' && m.payload === 'online');
       assert.equal(online.payload, 'online');
-      const info = JSON.parse((await probe.waitFor((m) => m.topic === 'roombox/testbox/info')).payload);
+      const info = JSON.parse((await mq.probe.waitFor((m) => m.topic === 'roombox/testbox/info')).payload);
       assert.equal(info.id, 'testbox');
       assert.equal(info.board, 'sim');
       assert.deepEqual(info.zones, ['living', 'kitchen']);
@@ -36,7 +27,7 @@ describe('MQTT link against a real mosquitto', { timeout: 300_000 }, () => {
       assert.equal(retained.payload, 'online');
       await late.close();
 
-      const offline = probe.next((m) => m.topic === 'roombox/testbox/status' && m.payload === 'offline');
+      const offline = mq.probe.next((m) => m.topic === 'roombox/testbox/status' && m.payload === 'offline');
       assert.equal(await box.kill('SIGTERM'), 0);
       await offline;
     } finally {
@@ -47,9 +38,9 @@ describe('MQTT link against a real mosquitto', { timeout: 300_000 }, () => {
   it('leaves the retained last will offline when killed with SIGKILL', async () => {
     const box = new BoxProcess({ ROOMBOX_MQTT_URL: broker.url }).start();
     try {
-      await probe.next((m) => m.topic === 'roombox/testbox/status' && m.payload === 'online');
+      await mq.probe.next((m) => m.topic === 'roombox/testbox/status' && m.payload === 'online');
       // mosquitto sends the will once it notices the dead socket (at once: the kernel closes it).
-      const will = probe.next((m) => m.topic === 'roombox/testbox/status' && m.payload === 'offline');
+      const will = mq.probe.next((m) => m.topic === 'roombox/testbox/status' && m.payload === 'offline');
       await box.kill('SIGKILL');
       await will;
       const late = await MqttProbe.connect(broker.url, ['roombox/testbox/status']);

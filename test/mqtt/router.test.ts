@@ -1,22 +1,14 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Mosquitto } from '../helpers/mosquitto.js';
-import { MqttProbe, type Received } from '../helpers/mqtt-probe.js';
+import { type Received } from '../helpers/mqtt-probe.js';
 import { startInProcessBox } from '../helpers/in-process-box.js';
 import { UserError as CommandRejected } from '../../firmware/core/errors.js';
 import { parseJsonObject } from '../../firmware/core/json.js';
+import { brokerWithProbe } from '../helpers/broker-with-probe.js';
 
 describe('command router', { timeout: 300_000 }, () => {
-  const broker = new Mosquitto();
-  let probe: MqttProbe;
-  before(async () => {
-    await broker.start();
-    probe = await MqttProbe.connect(broker.url, ['roombox/testbox/#']);
-  }, { timeout: 180_000 });
-  after(async () => {
-    await probe?.close();
-    await broker.dispose();
-  }, { timeout: 180_000 });
+  const mq = brokerWithProbe(['roombox/testbox/#']);
+  const broker = mq.broker;
 
   it('turns every rejected command into exactly one P/error and runs nothing for it', async () => {
     const box = await startInProcessBox({ env: { ROOMBOX_MQTT_URL: broker.url } });
@@ -28,10 +20,10 @@ describe('command router', { timeout: 300_000 }, () => {
       applied.push(body.level);
     });
     try {
-      await probe.waitFor((m) => m.topic === 'roombox/testbox/status' && m.payload === 'online');
+      await mq.probe.waitFor((m) => m.topic === 'roombox/testbox/status' && m.payload === 'online');
       // The box subscribed for the late route before it answers this, and the broker took that in order.
-      await probe.marker('roombox/testbox');
-      const start = probe.mark();
+      await mq.probe.marker('roombox/testbox');
+      const start = mq.probe.mark();
       const bad: [string, string | Buffer][] = [
         ['roombox/testbox/thing/lamp/level/set', 'not json'],
         ['roombox/testbox/thing/lamp/level/set', ''],
@@ -41,20 +33,20 @@ describe('command router', { timeout: 300_000 }, () => {
         ['roombox/testbox/thing/sofa/level/set', '{"level":5}'],
         ['roombox/testbox/thing/lamp/level/set', Buffer.alloc(70 * 1024, 0x7b)],
       ];
-      for (const [t, p] of bad) await probe.publish(t, p);
-      await probe.publish('roombox/testbox/thing/lamp/level/set', '{"level":42}');
+      for (const [t, p] of bad) await mq.probe.publish(t, p);
+      await mq.probe.publish('roombox/testbox/thing/lamp/level/set', '{"level":42}');
       const isRejected = (m: Received) => m.topic === 'roombox/testbox/event' && JSON.parse(m.payload).type === 'command_rejected';
       // Events go through the outbox and may trail the errors; the marker then shows nothing more came.
-      await probe.waitCount(start, isRejected, bad.length, 15_000, `${bad.length} command_rejected events`);
-      await probe.marker('roombox/testbox');
-      const errors = probe.since(start, 'roombox/testbox/error').map((m) => JSON.parse(m.payload) as { ts: string; topic: string; error: string; payload: string });
+      await mq.probe.waitCount(start, isRejected, bad.length, 15_000, `${bad.length} command_rejected events`);
+      await mq.probe.marker('roombox/testbox');
+      const errors = mq.probe.since(start, 'roombox/testbox/error').map((m) => JSON.parse(m.payload) as { ts: string; topic: string; error: string; payload: string });
       assert.equal(errors.length, bad.length, JSON.stringify(errors));
       assert.deepEqual(applied, [42]);
       assert.match(errors[5]!.error, /unknown thing 'sofa'/);
       assert.match(errors[6]!.error, /exceeds the 65536-byte limit/);
       assert.equal(Buffer.byteLength(errors[6]!.payload), 256, 'payload cut at 256 bytes');
       for (const e of errors) assert.match(e.ts, /Z$/);
-      assert.equal(probe.since(start).filter(isRejected).length, bad.length);
+      assert.equal(mq.probe.since(start).filter(isRejected).length, bad.length);
     } finally {
       await box.stop();
     }

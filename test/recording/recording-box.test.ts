@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Mosquitto } from '../helpers/mosquitto.js';
-import { MqttProbe, type Received } from '../helpers/mqtt-probe.js';
+import { type Received } from '../helpers/mqtt-probe.js';
 import { startInProcessBox } from '../helpers/in-process-box.js';
 import { CaptureExtension } from '../../firmware/capture/index.js';
 import { SREVIEW_PARSE_RE } from '../../firmware/recording/layout.js';
 import { decodeS16, flacTest, listFlac, peakDbfs, tags, totalSamples } from './flac-tools.js';
+import { brokerWithProbe } from '../helpers/broker-with-probe.js';
 
 /**
  * Recording on the sim board against a real mosquitto, decoded with Debian's flac: segments are
@@ -28,16 +28,8 @@ const isJson = (topic: string, pred: (v: Record<string, unknown>) => boolean) =>
 const eventIs = (type: string, extra: (v: Record<string, unknown>) => boolean = () => true) => isJson(`${P}/event`, (v) => v.type === type && extra(v));
 
 describe('recording on the sim board', { timeout: 120_000 }, () => {
-  const broker = new Mosquitto();
-  let probe: MqttProbe;
-  before(async () => {
-    await broker.start();
-    probe = await MqttProbe.connect(broker.url, [`${P}/#`, 'homeassistant/#']);
-  }, { timeout: 60_000 });
-  after(async () => {
-    await probe.close();
-    await broker.dispose();
-  }, { timeout: 30_000 });
+  const mq = brokerWithProbe([`${P}/#`, 'homeassistant/#']);
+  const broker = mq.broker;
 
   it('records a sim tone with a level change into gapless, sample-exact, tagged segments', { timeout: 90_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'roombox-rec-'));
@@ -53,27 +45,27 @@ describe('recording on the sim board', { timeout: 120_000 }, () => {
         assert.ok(r.ok, `${line}: ${r.output}`);
         return r;
       };
-      await probe.waitFor((m) => m.topic === 'homeassistant/device/testbox/config' && JSON.parse(m.payload).cmps?.input_stage_record?.command_topic === `${P}/input/stage/record/set`, 10_000, 'the recording switch in discovery');
+      await mq.probe.waitFor((m) => m.topic === 'homeassistant/device/testbox/config' && JSON.parse(m.payload).cmps?.input_stage_record?.command_topic === `${P}/input/stage/record/set`, 10_000, 'the recording switch in discovery');
 
       await ex('sim tone stage -20');
-      const mark = probe.messages.length;
+      const mark = mq.probe.messages.length;
       /** The first message from `from` on matching, whether it came already or comes later. */
-      const since = (from: number, pred: (m: Received) => boolean, what: string) => probe.waitFor((m, i) => i >= from && pred(m), 15_000, what);
-      await probe.publish(`${P}/input/stage/record/set`, 'ON');
+      const since = (from: number, pred: (m: Received) => boolean, what: string) => mq.probe.waitFor((m, i) => i >= from && pred(m), 15_000, what);
+      await mq.probe.publish(`${P}/input/stage/record/set`, 'ON');
       await since(mark, isJson(`${P}/input/stage/state`, (v) => v.recording === true && typeof v.record_file === 'string'), 'state: recording, with its file');
-      const closedAfter = (n: number) => since(mark, (m) => eventIs('record_segment_closed')(m) && probe.messages.slice(mark).filter(eventIs('record_segment_closed')).length >= n, `${n} segments closed`);
+      const closedAfter = (n: number) => since(mark, (m) => eventIs('record_segment_closed')(m) && mq.probe.messages.slice(mark).filter(eventIs('record_segment_closed')).length >= n, `${n} segments closed`);
       await closedAfter(1);
       await ex('sim tone stage -6');
       await closedAfter(3);
-      const offAt = probe.messages.length;
-      await probe.publish(`${P}/input/stage/record/set`, 'OFF');
+      const offAt = mq.probe.messages.length;
+      await mq.probe.publish(`${P}/input/stage/record/set`, 'OFF');
       await since(offAt, isJson(`${P}/input/stage/state`, (v) => v.recording === false && v.record_file === null), 'state: not recording');
       assert.equal(gaps, 0, 'the capture ran without a break');
       const status = await ex('record status stage --json');
       assert.equal(JSON.parse(status.output).recording, false);
 
       const files = listFlac(dir);
-      assert.ok(files.length >= 3, `at least 3 segments: ${files.join(', ')}; events: ${probe.messages.slice(mark).filter((m) => m.topic === `${P}/event`).map((m) => m.payload).join('\n')}`);
+      assert.ok(files.length >= 3, `at least 3 segments: ${files.join(', ')}; events: ${mq.probe.messages.slice(mark).filter((m) => m.topic === `${P}/event`).map((m) => m.payload).join('\n')}`);
       const re = new RegExp(SREVIEW_PARSE_RE);
       let joined: number[] = [];
       let expectedStart: number | undefined;
@@ -124,7 +116,7 @@ describe('recording on the sim board', { timeout: 120_000 }, () => {
 
   it('answers bad recording commands with one clear error each and changes nothing', { timeout: 60_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'roombox-rec-'));
-    const before = probe.messages.length;
+    const before = mq.probe.messages.length;
     const box = await startInProcessBox({ env: { ROOMBOX_MQTT_URL: broker.url, ROOMBOX_RECORD_DIR: dir } });
     try {
       const ex = async (line: string) => {
@@ -132,7 +124,7 @@ describe('recording on the sim board', { timeout: 120_000 }, () => {
         return { ok: r.ok, output: r.output };
       };
       // Online comes once the box is subscribed to its command topics.
-      await probe.waitFor((m, i) => i >= before && m.topic === `${P}/status` && m.payload === 'online', 15_000, 'online');
+      await mq.probe.waitFor((m, i) => i >= before && m.topic === `${P}/status` && m.payload === 'online', 15_000, 'online');
       assert.deepEqual(await ex('record start nope'), { ok: false, output: "error: unknown input 'nope' (inputs: stage)" });
       assert.deepEqual(await ex('record stop stage'), { ok: false, output: 'error: stage is not recording' });
       assert.deepEqual(await ex('record start stage'), { ok: true, output: 'stage: recording' });
@@ -141,16 +133,16 @@ describe('recording on the sim board', { timeout: 120_000 }, () => {
       assert.equal((await ex('record start stage extra')).output, 'error: usage: record start [<input>]');
 
       // Events keep their order: once the console's stop is out, so is its start.
-      await probe.waitFor((m, i) => i >= before && eventIs('record_stopped')(m), 15_000, 'the console stop event');
-      const mark = probe.messages.length;
-      const errors = () => probe.messages.slice(mark).filter((m) => m.topic === `${P}/error`).map((m) => JSON.parse(m.payload) as { topic: string; error: string });
-      await probe.publish(`${P}/input/nope/record/set`, 'ON');
-      await probe.publish(`${P}/input/stage/record/set`, 'OFF');
-      await probe.publish(`${P}/input/stage/record/set`, 'ON');
-      await probe.publish(`${P}/input/stage/record/set`, 'ON');
-      await probe.publish(`${P}/input/stage/record/set`, 'maybe');
+      await mq.probe.waitFor((m, i) => i >= before && eventIs('record_stopped')(m), 15_000, 'the console stop event');
+      const mark = mq.probe.messages.length;
+      const errors = () => mq.probe.messages.slice(mark).filter((m) => m.topic === `${P}/error`).map((m) => JSON.parse(m.payload) as { topic: string; error: string });
+      await mq.probe.publish(`${P}/input/nope/record/set`, 'ON');
+      await mq.probe.publish(`${P}/input/stage/record/set`, 'OFF');
+      await mq.probe.publish(`${P}/input/stage/record/set`, 'ON');
+      await mq.probe.publish(`${P}/input/stage/record/set`, 'ON');
+      await mq.probe.publish(`${P}/input/stage/record/set`, 'maybe');
       // The marker: its answer comes after every error the commands above could cause.
-      const marker = await probe.request(P, 'record status stage --json');
+      const marker = await mq.probe.request(P, 'record status stage --json');
       assert.equal((marker.data as { recording: boolean }).recording, true);
       assert.deepEqual(errors(), [
         { ...errors()[0]!, topic: `${P}/input/nope/record/set`, error: "unknown input 'nope' (inputs: stage)" },
@@ -159,9 +151,9 @@ describe('recording on the sim board', { timeout: 120_000 }, () => {
         { ...errors()[3]!, topic: `${P}/input/stage/record/set`, error: 'expected ON or OFF' },
       ]);
       // Events trail the answers (they go through the outbox): a good stop marks their end.
-      await probe.publish(`${P}/input/stage/record/set`, 'OFF');
-      const stopped = await probe.waitFor((m, i) => i >= mark && eventIs('record_stopped')(m), 15_000, 'the MQTT stop event');
-      const events = probe.messages.slice(mark, probe.messages.indexOf(stopped)).filter(eventIs('record_started'));
+      await mq.probe.publish(`${P}/input/stage/record/set`, 'OFF');
+      const stopped = await mq.probe.waitFor((m, i) => i >= mark && eventIs('record_stopped')(m), 15_000, 'the MQTT stop event');
+      const events = mq.probe.messages.slice(mark, mq.probe.messages.indexOf(stopped)).filter(eventIs('record_started'));
       assert.equal(events.length, 1, 'one start, the good one');
     } finally {
       await box.stop();

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Mosquitto } from '../helpers/mosquitto.js';
-import { MqttProbe, type Received } from '../helpers/mqtt-probe.js';
+import { type Received } from '../helpers/mqtt-probe.js';
 import { BoxProcess } from '../helpers/box-process.js';
 import { decodeS16, flacTest, listFlac, tags, totalSamples } from './flac-tools.js';
+import { brokerWithProbe } from '../helpers/broker-with-probe.js';
 
 /**
  * A box process recording is killed with SIGKILL in the middle of a segment: after the restart,
@@ -25,16 +25,8 @@ const stateOf = (pred: (v: Record<string, unknown>) => boolean) => (m: Received)
 };
 
 describe('recording through a SIGKILL', { timeout: 120_000 }, () => {
-  const broker = new Mosquitto();
-  let probe: MqttProbe;
-  before(async () => {
-    await broker.start();
-    probe = await MqttProbe.connect(broker.url, [`${P}/#`]);
-  }, { timeout: 60_000 });
-  after(async () => {
-    await probe.close();
-    await broker.dispose();
-  }, { timeout: 30_000 });
+  const mq = brokerWithProbe([`${P}/#`]);
+  const broker = mq.broker;
 
   it('the segment being written decodes after a restart and recording resumes in a new one', { timeout: 100_000 }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'roombox-data-'));
@@ -43,7 +35,7 @@ describe('recording through a SIGKILL', { timeout: 120_000 }, () => {
     let box = new BoxProcess(env).start();
     try {
       // The state shows the file growing every 5 s: wait for one that holds at least 4 s.
-      const writing = await probe.waitFor(stateOf((v) => typeof v.record_file === 'string' && (v.record_duration_s as number) >= 4), 40_000, 'a segment with 4 s in it');
+      const writing = await mq.probe.waitFor(stateOf((v) => typeof v.record_file === 'string' && (v.record_duration_s as number) >= 4), 40_000, 'a segment with 4 s in it');
       const file = JSON.parse(writing.payload).record_file as string;
       // Wait until the file has grown once more after that report, then kill mid-segment.
       const size = statSync(join(recordDir, file)).size;
@@ -52,10 +44,10 @@ describe('recording through a SIGKILL', { timeout: 120_000 }, () => {
       await box.kill('SIGKILL');
       assert.equal(box.signal, 'SIGKILL');
 
-      const mark = probe.messages.length;
+      const mark = mq.probe.messages.length;
       box = new BoxProcess(env).start();
       await box.waitForLog(/recording segment left open by the last run finished/, 30_000);
-      const next = await probe.next((m, i) => i >= mark && stateOf((v) => typeof v.record_file === 'string' && v.record_file !== file)(m), 30_000, 'recording in a new segment');
+      const next = await mq.probe.next((m, i) => i >= mark && stateOf((v) => typeof v.record_file === 'string' && v.record_file !== file)(m), 30_000, 'recording in a new segment');
       const newFile = JSON.parse(next.payload).record_file as string;
       assert.notEqual(newFile, file);
 

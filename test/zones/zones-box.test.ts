@@ -1,12 +1,12 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BoxProcess } from '../helpers/box-process.js';
-import { Mosquitto } from '../helpers/mosquitto.js';
 import { zoneState, type ZoneStateMessage } from '../helpers/box-api.js';
 import { MqttProbe } from '../helpers/mqtt-probe.js';
+import { brokerWithProbe } from '../helpers/broker-with-probe.js';
 import { runningStatus, SimProcTree } from '../../firmware/sim/proc-tree.js';
 import { simCards } from '../../firmware/sim/sim-board.js';
 import { loadProfile } from '../../firmware/board/load-profile.js';
@@ -22,16 +22,8 @@ const P = 'roombox/testbox';
 const stateOf = (zone: string, pred: (s: ZoneStateMessage) => boolean) => zoneState(P, zone, pred);
 
 describe('zones in the real box process', { timeout: 300_000 }, () => {
-  const broker = new Mosquitto();
-  let probe: MqttProbe;
-  before(async () => {
-    await broker.start();
-    probe = await MqttProbe.connect(broker.url, [`${P}/#`]);
-  }, { timeout: 180_000 });
-  after(async () => {
-    await probe?.close();
-    await broker.dispose();
-  }, { timeout: 180_000 });
+  const mq = brokerWithProbe([`${P}/#`]);
+  const broker = mq.broker;
 
   it('volume/set 40 sets the PCM512x volume registers for the dB at 40; a RUNNING advancing stream powers an auto zone up; SIGTERM mutes and turns the amp off', async () => {
     const profile = loadProfile('sim');
@@ -40,12 +32,12 @@ describe('zones in the real box process', { timeout: 300_000 }, () => {
     const box = new BoxProcess({ ROOMBOX_MQTT_URL: broker.url, ROOMBOX_PROC_ROOT: tree.root, ROOMBOX_LOG_LEVEL: 'debug' }).start();
     let feeder: NodeJS.Timeout | undefined;
     try {
-      await probe.waitFor(stateOf('living', (s) => s.power === 'standby' && s.mode === 'auto'), 30_000, 'living in auto standby');
+      await mq.probe.waitFor(stateOf('living', (s) => s.power === 'standby' && s.mode === 'auto'), 30_000, 'living in auto standby');
       const living = profile.zones.find((z) => z.name === 'living')!;
       const db = volumeToDb(40, living.volumeDb);
       const reg = pcm512xVolumeReg(db);
-      await probe.publish(`${P}/zone/living/volume/set`, '40');
-      const st = await probe.waitFor(stateOf('living', (s) => s.volume === 40), 15_000, 'volume 40 in the state');
+      await mq.probe.publish(`${P}/zone/living/volume/set`, '40');
+      const st = await mq.probe.waitFor(stateOf('living', (s) => s.volume === 40), 15_000, 'volume 40 in the state');
       assert.equal(JSON.parse(st.payload).volume_db, 24 - 0.5 * reg);
       const late = await MqttProbe.connect(broker.url, [`${P}/zone/living/state`]);
       let retained;
@@ -66,8 +58,8 @@ describe('zones in the real box process', { timeout: 300_000 }, () => {
 
       let hw = 0;
       feeder = setInterval(() => tree.writeStatus(0, 0, 'p', 0, runningStatus((hw += 4800))), 100);
-      await probe.waitFor(stateOf('living', (s) => s.power === 'on' && s.playing === true), 20_000, 'living powered up by playback');
-      const up = await probe.waitFor((m) => m.topic === `${P}/event` && m.payload.includes('"power_changed"'), 10_000, 'power_changed');
+      await mq.probe.waitFor(stateOf('living', (s) => s.power === 'on' && s.playing === true), 20_000, 'living powered up by playback');
+      const up = await mq.probe.waitFor((m) => m.topic === `${P}/event` && m.payload.includes('"power_changed"'), 10_000, 'power_changed');
       assert.deepEqual(JSON.parse(up.payload).detail, { from: 'standby', to: 'on', mode: 'auto', reason: 'playback' });
       clearInterval(feeder);
 
