@@ -105,6 +105,7 @@ function startFile(file, index) {
   });
   closeSync(out);
   const job = { file, index, mark, child, started, peakMb: 0, killedFor: undefined, outPath };
+  process.stdout.write(`# ----- started ${file} (${index + 1} of ${chosen.length})\n`);
   running.add(job);
   const stopJob = (reason) => {
     if (job.killedFor) return;
