@@ -70,7 +70,7 @@ it('hangs', async () => {
       `import { it } from 'node:test';
 it('grows', async () => {
   const held: Buffer[] = [];
-  await new Promise(() => setInterval(() => held.push(Buffer.alloc(32 * 1024 * 1024, 1)), 50));
+  await new Promise(() => setInterval(() => held.push(Buffer.alloc(8 * 1024 * 1024, 1)), 50));
 });
 `,
     );
