@@ -176,6 +176,22 @@ describe('loudness: EBU Tech 3341 and 3342 test signals, synthesised from their 
     });
   }
 
+  it("stereo's two-channel loop gives exactly what the one-channel-at-a-time loop gives", () => {
+    const stereo = toneSegments([[3, -30], [4, -12], [2, -50]], 48000, 997);
+    let seed = 5;
+    for (let i = 1; i < stereo.samples.length; i += 2) stereo.samples[i] = 0.2 * Math.sin(i / 37) + ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff - 0.5) * 0.01;
+    const frames = stereo.samples.length / 2;
+    // Three channels weigh 1, 1, 1 (L R C): a silent third channel adds nothing, and the meter takes the general loop.
+    const three = new Float32Array(frames * 3);
+    for (let f = 0; f < frames; f++) {
+      three[3 * f] = stereo.samples[2 * f]!;
+      three[3 * f + 1] = stereo.samples[2 * f + 1]!;
+    }
+    const a = measure(stereo);
+    const b = measure({ ...stereo, channels: 3, samples: three });
+    for (const k of ['integratedLufs', 'loudnessRangeLu', 'truePeakDbtp', 'maxMomentaryLufs', 'maxShortTermLufs', 'samplePeakDbfs', 'momentaryLufs', 'shortTermLufs'] as const) assert.equal(a[k], b[k], k);
+  });
+
   it('gives the same figures however the stream is cut into chunks', () => {
     const sig = toneSegments([[5, -30], [5, -18], [3, -40]], 44100, 997);
     const whole = measure(sig, sig.samples.length / 2);
