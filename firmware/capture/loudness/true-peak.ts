@@ -74,6 +74,7 @@ export function truePeakOf(line: Float64Array, frames: number, factor: 1 | 2 | 4
     }
     return max;
   }
+  let bright = false;
   for (let from = TRUE_PEAK_HISTORY; from < end; from += SKIP_BLOCK) {
     const to = Math.min(end, from + SKIP_BLOCK);
     let bound = 0;
@@ -82,7 +83,13 @@ export function truePeakOf(line: Float64Array, frames: number, factor: 1 | 2 | 4
       if (a > bound) bound = a;
     }
     if (bound * TRUE_PEAK_GAIN_BOUND <= max) continue;
-    max = interpolatedPeak(line, from, to, factor, max, secondDifferenceBound(line, from, to, max), bound * ROUNDING_MARGIN);
+    // Once a block of this piece is too bright for the bound, the rest of it is not measured.
+    if (bright) max = interpolatedPeak(line, from, to, factor, max, Infinity, 0);
+    else {
+      const curve = secondDifferenceBound(line, from, to, max);
+      bright = curve === Infinity;
+      max = interpolatedPeak(line, from, to, factor, max, curve, bound * ROUNDING_MARGIN);
+    }
   }
   return max;
 }
