@@ -1,6 +1,8 @@
 // The pair the memory and idle CPU benchmarks compare: the compiled firmware on the sim board and
 // a bare mqtt.js client publishing once a second, both started with the unit's node flags, on one
-// mosquitto of their own.
+// mosquitto of their own. On request a second bare client, the same but for mqtt.js's
+// `writeCache: false` (as the box's link sets it): the reference for what the box holds beyond
+// mqtt.js itself once neither keeps mqtt-packet's 6.5 MB number cache.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,29 +21,41 @@ export function unitNodeFlags(): string[] {
 export interface BoxAndBare {
   box: ChildProcess;
   bare: ChildProcess;
+  /** The bare client with writeCache: false, when asked for. */
+  leanBare?: ChildProcess;
   /** Stops both processes and the broker, and removes the data directory. */
   stop(): Promise<void>;
 }
 
 /** Starts the pair; `env` adds to the box's environment (its id, data dir and quiet console are set). */
-export async function startBoxAndBare(id: string, env: Record<string, string> = {}): Promise<BoxAndBare> {
+export async function startBoxAndBare(id: string, env: Record<string, string> = {}, opts: { leanBare?: boolean } = {}): Promise<BoxAndBare> {
   const broker = await new Mosquitto().start();
   const dir = mkdtempSync(join(tmpdir(), `roombox-bench-${id}-`));
+  const bareScript = (options: string) =>
+    `import mqtt from ${JSON.stringify(join(ROOT, 'node_modules', 'mqtt', 'build', 'index.js'))};\nconst c = mqtt.connect(process.env.URL${options});\nc.on('connect', () => setInterval(() => c.publish('bare/telemetry', JSON.stringify({ t: Date.now() }), { qos: 1 }), 1000));\n`;
   const bareFile = join(dir, 'bare.mjs');
-  writeFileSync(bareFile, `import mqtt from ${JSON.stringify(join(ROOT, 'node_modules', 'mqtt', 'build', 'index.js'))};\nconst c = mqtt.connect(process.env.URL);\nc.on('connect', () => setInterval(() => c.publish('bare/telemetry', JSON.stringify({ t: Date.now() }), { qos: 1 }), 1000));\n`);
+  writeFileSync(bareFile, bareScript(''));
   const box = spawn(process.execPath, [...unitNodeFlags(), join(ROOT, 'dist', 'firmware', 'main.js')], {
     cwd: ROOT,
     env: { ...process.env, ROOMBOX_MQTT_URL: broker.url, ROOMBOX_ID: id, ROOMBOX_DATA_DIR: join(dir, 'data'), ROOMBOX_CONSOLE: 'off', ROOMBOX_LOG_LEVEL: 'warn', ...env },
     stdio: 'ignore',
   });
   const bare = spawn(process.execPath, [...unitNodeFlags(), bareFile], { env: { ...process.env, URL: broker.url }, stdio: 'ignore' });
+  let leanBare: ChildProcess | undefined;
+  if (opts.leanBare) {
+    const leanFile = join(dir, 'lean-bare.mjs');
+    writeFileSync(leanFile, bareScript(', { writeCache: false }'));
+    leanBare = spawn(process.execPath, [...unitNodeFlags(), leanFile], { env: { ...process.env, URL: broker.url }, stdio: 'ignore' });
+  }
+  const bares = [bare, ...(leanBare ? [leanBare] : [])];
   return {
     box,
     bare,
+    leanBare,
     async stop() {
       box.kill('SIGTERM');
-      bare.kill('SIGKILL');
-      await Promise.all([new Promise((r) => box.once('exit', r)), new Promise((r) => bare.once('exit', r))]);
+      for (const b of bares) b.kill('SIGKILL');
+      await Promise.all([box, ...bares].map((p) => new Promise((r) => (p.exitCode !== null || p.signalCode !== null ? r(null) : p.once('exit', r)))));
       await broker.dispose();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -2,7 +2,8 @@
 // stereo 48 kHz input metered: 10 level reports a second, loudness included), its web server
 // listening with no page open, against a bare mqtt.js client started with the same flags that
 // publishes once a second, both on one mosquitto. CPU is the process's own utime + stime from
-// /proc/<pid>/stat (every thread), which does not depend on how busy the machine is, over
+// /proc/<pid>/stat (every thread); on a busy machine each wake-up costs more of it
+// (docs/performance.md, Idle CPU), so compare only figures from one run. Over
 // BENCH_IDLE_S seconds (300) after BENCH_IDLE_WARMUP_S (180): the first minutes hold start-up,
 // V8's tier-up of code that runs a few times a second and its first memory-reducing collections,
 // none of which a box running for months pays again. Target (issue): at most 0.5 % of a core.

@@ -3,9 +3,9 @@
 // second), recording into FLAC files, the web page open in Chromium the whole time, telemetry
 // every second, a volume command every second, a kitchen power toggle every 10 s and a 10 s broker
 // outage every 5 minutes. Then it checks what a user would: the box is still up, every seq
-// arrived in order, the page still shows live meters, the recording is still being written (its
-// files grew over the last 15 s, and at least half the segments the hour holds exist), and
-// RSS stayed flat: less than SOAK_GROWTH_MB (2) of growth over the last half of the run (the last
+// arrived in order, the page still shows live meters, the recording holds the hour and is still
+// being written (the sim board's generator keeps time by the clock as a sound card does, also on a
+// busy machine), and RSS stayed flat: less than SOAK_GROWTH_MB (2) of growth over the last half of the run (the last
 // 30 minutes of an hour). Flatness is judged on the process's anonymous memory (RssAnon: its
 // heaps); the file-backed rest is the node binary's and libraries' pages in the page cache, which
 // the kernel evicts and reloads with the whole machine's memory pressure. Both are printed.
@@ -137,9 +137,12 @@ try {
   }
   proxy.up();
   // The page is still live: its meters move to a new tone level.
-  // Through the broker: the box may still be reconnecting after an outage, so ask until it answers.
-  for (let i = 0; i < 3; i++) if (await probe.request(P, 'sim tone stage -6').then(() => true, () => false)) break;
-  await waitForMeters(page, 'stage', { min: -7, max: -5 }, 30_000).catch(() => failures.push('the page stopped showing levels'));
+  // Through the broker: the box may still be reconnecting after an outage (slowly, on a busy
+  // machine), so ask until it answers, for up to 2 minutes.
+  let answered = false;
+  for (const until = Date.now() + 120_000; !answered && Date.now() < until; ) answered = await probe.request(P, 'sim tone stage -6').then(() => true, () => false);
+  if (!answered) failures.push('the box did not answer a request for 2 minutes after the last outage');
+  else await waitForMeters(page, 'stage', { min: -7, max: -5 }, 60_000).catch(() => failures.push('the page stopped showing levels'));
   const before = flacFiles(recordDir);
   await sleep(15_000);
   const rec = flacFiles(recordDir);
@@ -147,10 +150,7 @@ try {
   console.log(`recording: ${rec.count} FLAC files, ${round(rec.bytes / 2 ** 20, 1)} MiB`);
   // Still being written: the files grew over the last 15 s.
   if (rec.bytes <= before.bytes) failures.push(`recording: no FLAC bytes written in the last 15 s (${rec.bytes} bytes in ${rec.count} files)`);
-  // The sim's signal runs on the box's own clock, slower than real time on a loaded machine: half
-  // the segments an hour holds is the floor, not all of them.
-  const expected = Math.floor(SECONDS / segmentS / 2);
-  if (rec.count < expected) failures.push(`recording: ${rec.count} files, expected at least ${expected} (half of ${SECONDS} s in ${segmentS} s segments)`);
+  if (rec.count < Math.floor(SECONDS / segmentS)) failures.push(`recording: ${rec.count} files, expected at least ${Math.floor(SECONDS / segmentS)}`);
   const unique = [...new Set(seqs)];
   const inOrder = !unique.some((s, i) => i > 0 && s <= unique[i - 1]!) && unique[0] === 1 && unique.at(-1) === unique.length;
   if (unique.some((s, i) => i > 0 && s <= unique[i - 1]!)) failures.push('seq out of order');

@@ -6,10 +6,10 @@
 // Packages with native addons, which find their .node files from their own folder, stay in
 // node_modules. The rest of tsc's output stays beside it, for tools that import single modules.
 //   node scripts/bundle-firmware.mjs [--outdir DIR] [--sourcemap]
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 
 const ROOT = join(import.meta.dirname, '..');
 const { values } = parseArgs({ options: { outdir: { type: 'string' }, sourcemap: { type: 'boolean' } } });
@@ -36,3 +36,19 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+
+/*
+ * V8 keeps every module's source text in the heap, one byte a character if the text is Latin-1
+ * and two otherwise. esbuild escapes non-ASCII characters in code (its default charset) but keeps
+ * comments as written, and one dash in a dependency's comment made a 650 kB chunk cost 1.3 MB
+ * (docs/performance.md, Memory). Such characters become '?' (one UTF-16 unit each, so the source
+ * map's columns still hold), and only if the code without comments is unchanged by it.
+ */
+for (const file of [join(outdir, 'main.js'), ...readdirSync(join(outdir, 'chunks')).filter((f) => f.endsWith('.js')).map((f) => join(outdir, 'chunks', f))]) {
+  const text = readFileSync(file, 'utf8');
+  if (!/[^\x00-\x7f]/.test(text)) continue;
+  const ascii = text.replace(/[^\x00-\x7f]/g, '?');
+  const code = async (t) => (await transform(t, { format: 'esm', minifyWhitespace: true, legalComments: 'none', charset: 'utf8' })).code;
+  if ((await code(text)) !== (await code(ascii))) throw new Error(`${file}: non-ASCII characters outside comments`);
+  writeFileSync(file, ascii);
+}

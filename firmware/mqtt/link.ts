@@ -108,6 +108,10 @@ export class MqttLink implements PublishPort {
       queueQoSZero: false,
       // The outbox (not mqtt.js's memory) owns what must survive an outage.
       resubscribe: false,
+      // mqtt-packet's default caches a 2-byte Buffer for each of the 65,536 packet ids and
+      // lengths on the first publish: 6.5 MB of heap (docs/performance.md, Memory) to save a
+      // 2-byte allocation on a dozen messages a second.
+      writeCache: false,
     };
     const client = mqtt.connect(o.url, options);
     this.client = client;

@@ -28,9 +28,15 @@ export interface GeneratorOptions {
   available?: () => boolean;
 }
 
+/** How far behind the clock the generator catches up; a longer stall loses its samples (an overrun). */
+const CATCH_UP_MS = 2000;
+
 /**
  * A capture source for the sim board: every chunkMs of clock time it writes one chunk of samples
- * into a buffer made once and hands it to the same meter a real capture feeds.
+ * into a buffer made once and hands it to the same meter a real capture feeds. Like a sound card
+ * it keeps time by the clock, not by its timer: when the timer fires late (a busy machine) it
+ * hands over every chunk that is due, so an hour holds an hour of samples; after a stall longer
+ * than CATCH_UP_MS that time's samples are lost and reported as an overrun, as ALSA does.
  */
 export class SignalGeneratorSource implements CaptureSource {
   readonly kind = 'sim';
@@ -40,6 +46,9 @@ export class SignalGeneratorSource implements CaptureSource {
   private readonly buffer: Uint8Array;
   private readonly samples: Int16Array | Int32Array;
   private phase = 0;
+  /** Clock time the chunks are counted from, and how many have been handed over since. */
+  private startedAt = 0;
+  private sent = 0;
   /** What the buffer holds now: a steady tone whose chunk is a whole number of periods is not recomputed. */
   private filled?: { kind: string; dbfs?: number; hz?: number; phase: number };
 
@@ -57,6 +66,7 @@ export class SignalGeneratorSource implements CaptureSource {
       queueMicrotask(() => handlers.failed(`cannot open ${opts.pcm ?? 'the sim capture'}: No such device`));
       return;
     }
+    this.startedAt = opts.clock.now();
     this.timer = opts.clock.setInterval(() => this.tick(), opts.chunkMs);
     opts.setting.reader = this;
   }
@@ -69,6 +79,22 @@ export class SignalGeneratorSource implements CaptureSource {
   }
 
   private tick(): void {
+    const { chunkMs, clock } = this.opts;
+    const now = clock.now();
+    let due = Math.floor((now - this.startedAt) / chunkMs) - this.sent;
+    if (due * chunkMs > CATCH_UP_MS || due * chunkMs < -CATCH_UP_MS) {
+      // A long stall (or the clock was set): count from now again.
+      if (due > 0) this.handlers.overrun();
+      this.startedAt = now - (this.sent + 1) * chunkMs;
+      due = 1;
+    }
+    for (; due > 0 && !this.closed; due--) {
+      this.sent++;
+      this.chunk();
+    }
+  }
+
+  private chunk(): void {
     const { channels, rate, format } = this.opts;
     const signal = this.opts.setting.signal;
     const s = this.samples;

@@ -1,6 +1,5 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Value } from '@sinclair/typebox/value';
 import { Manifest } from '../api/update.js';
 import { getBytes } from './http-get.js';
 import { UpdateError } from './update-error.js';
@@ -34,6 +33,8 @@ export async function fetchRelease(manifestUrl: string, key: KeyObject): Promise
   } catch {
     throw new UpdateError('the signed manifest is not JSON');
   }
+  // TypeBox's checker (a large module) is loaded only when a manifest arrives, not at every start.
+  const { Value } = await import('@sinclair/typebox/value');
   if (!Value.Check(Manifest, manifest)) {
     const first = [...Value.Errors(Manifest, manifest)][0];
     throw new UpdateError(`the signed manifest is malformed: ${first ? `${first.path || '/'} ${first.message}` : 'unknown'}`);

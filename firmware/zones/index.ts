@@ -10,7 +10,7 @@ import type { ControlFeature } from '../controls/control.js';
 import { addZoneEntities } from './entities.js';
 import { BoardHardware } from './hardware.js';
 import { ZONE_CONTROLS } from './controls.js';
-import { PlaybackDetector, ProcPlaybackSource } from './playback.js';
+import { PlaybackDetector, PollGroup, ProcPlaybackSource } from './playback.js';
 import type { ZonePlayerLink } from './player-link.js';
 import { Zone } from './zone.js';
 
@@ -25,6 +25,7 @@ export class ZonesExtension implements Extension {
   readonly zones = new Map<string, Zone>();
   readonly profiles = new Map<string, ZoneProfile>();
   readonly detectors = new Map<string, PlaybackDetector>();
+  private readonly polls: PollGroup;
   readonly players = new Map<string, ZonePlayerLink>();
   hardware?: BoardHardware;
   private entities?: { addEntities(name: string, stateTopic: string): void };
@@ -37,7 +38,9 @@ export class ZonesExtension implements Extension {
     describe: (name, zone) => zoneLine(name, zoneListing(zone)),
   };
 
-  constructor(private readonly ctx: BoxContext) {}
+  constructor(private readonly ctx: BoxContext) {
+    this.polls = new PollGroup(ctx.clock);
+  }
 
   async start(): Promise<void> {
     const { ctx } = this;
@@ -111,7 +114,7 @@ export class ZonesExtension implements Extension {
     const hold = ctx.safeMode.active;
     await zone.start({ hold });
     const sources = [new ProcPlaybackSource(ctx.procRoot, p.playback), ...(link ? [link.playbackSource()] : [])];
-    const detector = new PlaybackDetector(sources, ctx.clock, (playing) => zone.onPlayback(playing));
+    const detector = new PlaybackDetector(sources, ctx.clock, (playing) => zone.onPlayback(playing), undefined, this.polls);
     this.detectors.set(p.name, detector);
     if (!hold) this.follow(p.name);
     ctx.log.info({ zone: p.name, chip: p.amp.chip, state: zone.state, ...(hold ? { safe_mode: true } : {}) }, 'zone started');

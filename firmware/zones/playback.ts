@@ -80,25 +80,59 @@ export class ProcPlaybackSource implements PlaybackSource {
 
 export const POLL_MS = 250;
 
+/**
+ * One timer for every zone's detector, so that their polls share one wake-up of the process
+ * instead of each zone waking it four times a second at its own phase (docs/performance.md,
+ * Idle CPU: on a busy board a wake-up costs more than the polls in it).
+ */
+export class PollGroup {
+  private timer?: TimerHandle;
+  private readonly members = new Set<PlaybackDetector>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly pollMs = POLL_MS,
+  ) {}
+
+  add(d: PlaybackDetector): void {
+    this.members.add(d);
+    this.timer ??= this.clock.setInterval(() => {
+      for (const m of this.members) m.poll();
+    }, this.pollMs);
+  }
+
+  remove(d: PlaybackDetector): void {
+    this.members.delete(d);
+    if (this.members.size === 0 && this.timer) {
+      this.clock.clear(this.timer);
+      this.timer = undefined;
+    }
+  }
+}
+
 /** Polls its sources a few times a second and reports the OR of them when it changes. */
 export class PlaybackDetector {
-  private timer?: TimerHandle;
+  private readonly group: PollGroup;
   current = false;
 
   constructor(
     private readonly sources: PlaybackSource[],
-    private readonly clock: Clock,
+    clock: Clock,
     private readonly onPoll: (playing: boolean) => void,
-    private readonly pollMs = POLL_MS,
-  ) {}
+    pollMs = POLL_MS,
+    /** Shared with the other zones' detectors; one of its own by default. */
+    group?: PollGroup,
+  ) {
+    this.group = group ?? new PollGroup(clock, pollMs);
+  }
 
   start(): void {
     this.poll();
-    this.timer = this.clock.setInterval(() => this.poll(), this.pollMs);
+    this.group.add(this);
   }
 
   stop(): void {
-    if (this.timer) this.clock.clear(this.timer);
+    this.group.remove(this);
   }
 
   addSource(source: PlaybackSource): void {

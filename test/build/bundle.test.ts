@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -28,6 +28,14 @@ describe('the bundled firmware', { timeout: 120_000 }, () => {
     const chunks = readdirSync(join(firmware, 'chunks'));
     for (const feature of ['aedes', 'zones', 'capture', 'recording', 'player-link', 'console', 'box-web']) {
       assert.ok(chunks.some((c) => c.startsWith(`${feature}-`)), `${feature} is a chunk of its own (${chunks.join(' ')})`);
+    }
+  });
+
+  it('is ASCII throughout, so that V8 holds every module source at one byte a character', () => {
+    for (const file of ['main.js', ...readdirSync(join(firmware, 'chunks')).filter((f) => f.endsWith('.js')).map((f) => join('chunks', f))]) {
+      const text = readFileSync(join(firmware, file), 'utf8');
+      const at = text.search(/[^\x00-\x7f]/);
+      assert.equal(at, -1, `${file} has a non-ASCII character at ${at}: ${JSON.stringify(text.slice(Math.max(0, at - 40), at + 10))}`);
     }
   });
 

@@ -124,6 +124,43 @@ describe('loudness: EBU Tech 3341 and 3342 test signals, synthesised from their 
     }
   });
 
+  it('the true peak skips only outputs that cannot raise it: smooth, bright, noisy and stepped signals streamed in periods', () => {
+    const rate = 48000;
+    const period = 480;
+    let seed = 11;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff - 0.5) * 2;
+    const tone = (hz: number, amp: number, noise = 0, phase = 0) => (n: number) => amp * Math.sin((2 * Math.PI * hz * n) / rate + phase) + noise * rnd();
+    const signals: [string, (n: number) => number][] = [
+      ['1 kHz at -20 dBFS, 16-bit', (n) => Math.round(3276.8 * Math.sin((2 * Math.PI * 1000 * n) / rate)) / 32768],
+      ['50 Hz', tone(50, 0.5)],
+      ['997 Hz, phase 1', tone(997, 0.9, 0, 1)],
+      ['5 kHz', tone(5000, 0.7)],
+      ['fs/4 at 45 degrees', tone(12000, 0.5, 0, Math.PI / 4)],
+      ['19 kHz', tone(19000, 0.3)],
+      ['440 Hz with noise', tone(440, 0.25, 0.01)],
+      ['two tones', (n) => tone(440, 0.3)(n) + tone(3000, 0.1)(n)],
+      ['loud, quiet, then louder', (n) => (n < 9600 ? tone(1000, 0.5)(n) : n < 19200 ? tone(1000, 0.05)(n) : tone(1000, 0.6)(n))],
+      ['chirp 20 Hz to 20 kHz', (n) => 0.5 * Math.sin(2 * Math.PI * (20 * n + (19980 * n * n) / (2 * 28800)) / rate)],
+    ];
+    for (const [name, sig] of signals) {
+      const line = new Float64Array(TRUE_PEAK_HISTORY + period);
+      let ours4 = 0, ours2 = 0, direct4 = 0, direct2 = 0;
+      for (let start = 0; start < 28800; start += period) {
+        for (let i = 0; i < period; i++) line[TRUE_PEAK_HISTORY + i] = sig(start + i);
+        for (let n = TRUE_PEAK_HISTORY; n < line.length; n++) {
+          const y = phaseOutputs(line, n).map(Math.abs);
+          direct4 = Math.max(direct4, ...y);
+          direct2 = Math.max(direct2, y[0]!, y[2]!);
+        }
+        ours4 = truePeakOf(line, period, 4, ours4);
+        ours2 = truePeakOf(line, period, 2, ours2);
+        near(ours4, direct4, 1e-12, `${name}, 4x, to frame ${start + period}`);
+        near(ours2, direct2, 1e-12, `${name}, 2x, to frame ${start + period}`);
+        line.copyWithin(0, period, period + TRUE_PEAK_HISTORY);
+      }
+    }
+  });
+
   for (const c of TECH_3341_TRUE_PEAK_SINES) {
     it(`Tech 3341 case ${c.case}: fs/${c.divisor} at ${c.amplitude} FFS, phase ${c.phase} degrees: ${c.dbtp} dBTP +0.2/-0.4`, () => {
       truePeakWithin(measure(truePeakSine(c.divisor, c.amplitude, c.phase)).truePeakDbtp, c.dbtp, `case ${c.case}`);
@@ -138,6 +175,22 @@ describe('loudness: EBU Tech 3341 and 3342 test signals, synthesised from their 
       if (offset === 2) assert.ok(m.samplePeakDbfs < -2, `the samples alone miss the peak (${m.samplePeakDbfs.toFixed(2)} dBFS): the oversampling finds it`);
     });
   }
+
+  it("stereo's two-channel loop gives exactly what the one-channel-at-a-time loop gives", () => {
+    const stereo = toneSegments([[3, -30], [4, -12], [2, -50]], 48000, 997);
+    let seed = 5;
+    for (let i = 1; i < stereo.samples.length; i += 2) stereo.samples[i] = 0.2 * Math.sin(i / 37) + ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff - 0.5) * 0.01;
+    const frames = stereo.samples.length / 2;
+    // Three channels weigh 1, 1, 1 (L R C): a silent third channel adds nothing, and the meter takes the general loop.
+    const three = new Float32Array(frames * 3);
+    for (let f = 0; f < frames; f++) {
+      three[3 * f] = stereo.samples[2 * f]!;
+      three[3 * f + 1] = stereo.samples[2 * f + 1]!;
+    }
+    const a = measure(stereo);
+    const b = measure({ ...stereo, channels: 3, samples: three });
+    for (const k of ['integratedLufs', 'loudnessRangeLu', 'truePeakDbtp', 'maxMomentaryLufs', 'maxShortTermLufs', 'samplePeakDbfs', 'momentaryLufs', 'shortTermLufs'] as const) assert.equal(a[k], b[k], k);
+  });
 
   it('gives the same figures however the stream is cut into chunks', () => {
     const sig = toneSegments([[5, -30], [5, -18], [3, -40]], 44100, 997);

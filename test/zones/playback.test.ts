@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parsePcmStatus } from '../../firmware/asound/pcm-status.js';
-import { ProcPlaybackSource } from '../../firmware/zones/playback.js';
+import { ManualClock } from '../../firmware/core/clock.js';
+import { PlaybackDetector, PollGroup, POLL_MS, ProcPlaybackSource } from '../../firmware/zones/playback.js';
 import { SimProcTree } from '../../firmware/sim/proc-tree.js';
 
 /** Status texts as the kernel prints them (sound/core/pcm.c, snd_pcm_substream_proc_status_read). */
@@ -78,5 +79,31 @@ describe('playback from a /proc/asound tree', { timeout: 60_000 }, () => {
     assert.equal(new ProcPlaybackSource(tree.root, { card: 7, device: 0 }).playing(), false);
     assert.equal(new ProcPlaybackSource(tree.root, { card: 'Nope', device: 0 }).playing(), false);
     rmSync(join(tree.root, 'nothing'), { force: true });
+  });
+});
+
+describe("the zones' playback polls", { timeout: 60_000 }, () => {
+  it('share one timer: zones started apart poll at the same moments, and one stopping leaves the others polling', () => {
+    const clock = new ManualClock();
+    const group = new PollGroup(clock);
+    const polls: Record<string, number[]> = { living: [], kitchen: [] };
+    let kitchenPlaying = false;
+    const living = new PlaybackDetector([{ name: 'test', playing: () => false }], clock, () => polls.living!.push(clock.now()), POLL_MS, group);
+    const kitchen = new PlaybackDetector([{ name: 'test', playing: () => kitchenPlaying }], clock, (p) => p && polls.kitchen!.push(clock.now()), POLL_MS, group);
+    living.start();
+    clock.advance(100);
+    kitchenPlaying = true;
+    kitchen.start();
+    clock.advance(4 * POLL_MS);
+    // After each zone's first poll at its start, every poll of the one is a poll of the other.
+    assert.deepEqual(polls.kitchen!.slice(1), polls.living!.slice(1));
+    assert.equal(polls.kitchen!.length, 5);
+    living.stop();
+    const before = polls.kitchen!.length;
+    clock.advance(2 * POLL_MS);
+    assert.equal(polls.kitchen!.length, before + 2, 'the kitchen still follows its playback');
+    kitchen.stop();
+    clock.advance(2 * POLL_MS);
+    assert.equal(polls.kitchen!.length, before + 2, 'no polls once every zone stopped');
   });
 });
