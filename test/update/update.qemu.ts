@@ -297,7 +297,8 @@ describe('updates under qemu: the Pi firmware played by the harness', { concurre
       );
     }
     const pcm = hw.sim_chips.find((c) => c.kind === 'pcm512x')?.state;
-    if (pcm) assert.deepEqual({ standby: pcm.standby, mute: pcm.mute }, { standby: true, mute: { left: true, right: true } }, `the PCM512x: ${JSON.stringify(pcm)}`);
+    assert.ok(pcm, `the sim board's PCM512x: ${JSON.stringify(hw.sim_chips)}`);
+    assert.deepEqual({ standby: pcm.standby, mute: pcm.mute }, { standby: true, mute: { left: true, right: true } }, `the PCM512x: ${JSON.stringify(pcm)}`);
     console.log(`update-qemu: safe mode: ${zones.map((z) => `${z} enable off, mute on`).join('; ')}`);
     // Safe mode off: the count back to 0 (the good update below needs the zones back).
     const mark = probe.mark();
