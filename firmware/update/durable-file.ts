@@ -3,7 +3,8 @@ import { basename, dirname, join } from 'node:path';
 
 /**
  * Replaces a file so that a power cut leaves either the old or the new content: a temporary file
- * beside it, fsynced, renamed over it, and the directory fsynced so the rename itself lasts.
+ * beside it, fsynced, renamed over it, the file fsynced again under its new name, and the
+ * directory fsynced so the rename itself lasts.
  */
 export async function writeDurably(path: string, content: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
@@ -16,7 +17,20 @@ export async function writeDurably(path: string, content: string): Promise<void>
     await fh.close();
   }
   await rename(tmp, path);
+  // vfat (autoboot.txt's partition) writes the entry a rename reuses with the renamed file, not
+  // with the directory: until the file is synced, the card's entry for the name still points at
+  // the replaced file's clusters, which the directory's fsync writes out as free.
+  await syncFile(path);
   await syncDir(dirname(path));
+}
+
+async function syncFile(path: string): Promise<void> {
+  const f = await open(path, 'r');
+  try {
+    await f.sync();
+  } finally {
+    await f.close();
+  }
 }
 
 /** Removes a file and makes the removal last. */

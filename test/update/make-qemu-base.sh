@@ -40,12 +40,14 @@ printf 'root:x:0:0:root:/root:/bin/sh\n' > "$root/etc/passwd"
 printf 'root:x:0:\n' > "$root/etc/group"
 echo roombox-qemu > "$root/etc/hostname"
 printf 'PARTUUID=0badcafe-01 /boot/firmware vfat defaults 0 2\nPARTUUID=0badcafe-02 / ext4 defaults,noatime 0 1\n' > "$root/etc/fstab"
-# Room for the bundle (about 100 MB unpacked) and a little more.
-root_mib=$(( $(du -sm "$root" | cut -f1) + 200 ))
+# Room for the bundle (about 50 MB unpacked) and as much again: every part an update test
+# writes is streamed, hashed and written whole by the emulated box, so the slots are kept small.
+root_mib=$(( $(du -sm "$root" | cut -f1) + 100 ))
 # (stdout is the card's path only: mke2fs says "Creating regular file" there even with -q)
 mke2fs -q -t ext4 -L rootfs -E root_owner=0:0 -d "$root" "$work/root.img" "${root_mib}M" > /dev/null
 
-boot_mib=96
+# The kernel (about 37 MB) and the initrd (about 5 MB).
+boot_mib=64
 mkfs.vfat -n bootfs -C "$work/boot.img" $((boot_mib * 1024)) >/dev/null
 cp "$vmlinuz" "$work/vmlinuz"
 printf '# qemu virt stand-in for a Raspberry Pi boot partition\narm_64bit=1\nkernel=vmlinuz\ninitramfs initrd.img followkernel\n' > "$work/config.txt"
