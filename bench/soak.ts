@@ -86,7 +86,7 @@ const seqs: number[] = [];
 probe.client.on('message', (t, p) => {
   if (/\/(event|telemetry)$/.test(t)) seqs.push((JSON.parse(p.toString()) as { seq: number }).seq);
 });
-await probe.client.subscribeAsync([`${P}/event`, `${P}/telemetry`], { qos: 1 });
+await probe.client.subscribeAsync([`${P}/event`, `${P}/telemetry`, `${P}/response`], { qos: 1 });
 const snapshotFlags = SNAPSHOT_S > 0 ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`] : [];
 const extraFlags = process.env.SOAK_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? [];
 const boxLog = process.env.SOAK_BOX_LOG ? openSync(process.env.SOAK_BOX_LOG, 'a') : 'ignore';
