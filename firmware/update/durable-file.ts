@@ -13,24 +13,15 @@ export async function writeDurably(path: string, content: string): Promise<void>
   try {
     await fh.writeFile(content);
     await fh.sync();
+    await rename(tmp, path);
+    // vfat (autoboot.txt's partition) writes the entry a rename reuses with the renamed file, not
+    // with the directory: until the file is synced again, the card's entry for the name still
+    // points at the replaced file's clusters, which the directory's fsync writes out as free.
+    await fh.sync();
   } finally {
     await fh.close();
   }
-  await rename(tmp, path);
-  // vfat (autoboot.txt's partition) writes the entry a rename reuses with the renamed file, not
-  // with the directory: until the file is synced, the card's entry for the name still points at
-  // the replaced file's clusters, which the directory's fsync writes out as free.
-  await syncFile(path);
   await syncDir(dirname(path));
-}
-
-async function syncFile(path: string): Promise<void> {
-  const f = await open(path, 'r');
-  try {
-    await f.sync();
-  } finally {
-    await f.close();
-  }
 }
 
 /** Removes a file and makes the removal last. */
