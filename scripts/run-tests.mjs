@@ -55,26 +55,30 @@ const MARKER = `ROOMBOX_TEST_MARK_${runId}`;
 const outDir = mkdtempSync(join(tmpdir(), 'roombox-run-tests-'));
 const pageKb = 4;
 
-/** Every live pid whose environment carries `mark`, and their resident memory in MB. */
-function processesMarked(mark) {
-  const needle = `${MARKER}=${mark}\0`;
-  const pids = [];
-  let rssMb = 0;
+/** One look at /proc: per mark, the live pids whose environment carries it and their resident memory in MB. */
+function markedProcesses() {
+  const key = `${MARKER}=`;
+  const byMark = new Map();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
     try {
-      if (!readFileSync(`/proc/${name}/environ`, 'latin1').includes(needle)) continue;
-      pids.push(Number(name));
-      rssMb += (Number(readFileSync(`/proc/${name}/statm`, 'latin1').split(' ')[1]) * pageKb) / 1024;
+      const environ = readFileSync(`/proc/${name}/environ`, 'latin1');
+      const at = environ.indexOf(key);
+      if (at < 0) continue;
+      const mark = environ.slice(at + key.length, environ.indexOf('\0', at));
+      const entry = byMark.get(mark) ?? { pids: [], rssMb: 0 };
+      entry.pids.push(Number(name));
+      entry.rssMb += (Number(readFileSync(`/proc/${name}/statm`, 'latin1').split(' ')[1]) * pageKb) / 1024;
+      byMark.set(mark, entry);
     } catch {
       /* gone meanwhile, or not ours to read */
     }
   }
-  return { pids, rssMb };
+  return byMark;
 }
 
 function killMarked(mark, signal) {
-  const { pids } = processesMarked(mark);
+  const pids = markedProcesses().get(mark)?.pids ?? [];
   for (const pid of pids) {
     try {
       process.kill(pid, signal);
@@ -161,8 +165,9 @@ function launch() {
 }
 
 const watch = setInterval(() => {
+  const byMark = markedProcesses();
   for (const job of running) {
-    const { rssMb } = processesMarked(job.mark);
+    const rssMb = byMark.get(job.mark)?.rssMb ?? 0;
     job.peakMb = Math.max(job.peakMb, rssMb);
     if (rssMb > fileRssMb) job.stop(`its processes held ${Math.round(rssMb)} MB, over TEST_FILE_RSS_MB=${fileRssMb}`);
   }
