@@ -31,22 +31,22 @@ export interface BoxAndBare {
 export async function startBoxAndBare(id: string, env: Record<string, string> = {}, opts: { leanBare?: boolean } = {}): Promise<BoxAndBare> {
   const broker = await new Mosquitto().start();
   const dir = mkdtempSync(join(tmpdir(), `roombox-bench-${id}-`));
-  const bareScript = (options: string) =>
-    `import mqtt from ${JSON.stringify(join(ROOT, 'node_modules', 'mqtt', 'build', 'index.js'))};\nconst c = mqtt.connect(process.env.URL${options});\nc.on('connect', () => setInterval(() => c.publish('bare/telemetry', JSON.stringify({ t: Date.now() }), { qos: 1 }), 1000));\n`;
-  const bareFile = join(dir, 'bare.mjs');
-  writeFileSync(bareFile, bareScript(''));
+  /** A bare mqtt.js client publishing once a second; `options` adds to its connect options. */
+  const startBare = (name: string, options: string) => {
+    const file = join(dir, `${name}.mjs`);
+    writeFileSync(
+      file,
+      `import mqtt from ${JSON.stringify(join(ROOT, 'node_modules', 'mqtt', 'build', 'index.js'))};\nconst c = mqtt.connect(process.env.URL${options});\nc.on('connect', () => setInterval(() => c.publish('bare/telemetry', JSON.stringify({ t: Date.now() }), { qos: 1 }), 1000));\n`,
+    );
+    return spawn(process.execPath, [...unitNodeFlags(), file], { env: { ...process.env, URL: broker.url }, stdio: 'ignore' });
+  };
   const box = spawn(process.execPath, [...unitNodeFlags(), join(ROOT, 'dist', 'firmware', 'main.js')], {
     cwd: ROOT,
     env: { ...process.env, ROOMBOX_MQTT_URL: broker.url, ROOMBOX_ID: id, ROOMBOX_DATA_DIR: join(dir, 'data'), ROOMBOX_CONSOLE: 'off', ROOMBOX_LOG_LEVEL: 'warn', ...env },
     stdio: 'ignore',
   });
-  const bare = spawn(process.execPath, [...unitNodeFlags(), bareFile], { env: { ...process.env, URL: broker.url }, stdio: 'ignore' });
-  let leanBare: ChildProcess | undefined;
-  if (opts.leanBare) {
-    const leanFile = join(dir, 'lean-bare.mjs');
-    writeFileSync(leanFile, bareScript(', { writeCache: false }'));
-    leanBare = spawn(process.execPath, [...unitNodeFlags(), leanFile], { env: { ...process.env, URL: broker.url }, stdio: 'ignore' });
-  }
+  const bare = startBare('bare', '');
+  const leanBare = opts.leanBare ? startBare('lean-bare', ', { writeCache: false }') : undefined;
   const bares = [bare, ...(leanBare ? [leanBare] : [])];
   return {
     box,

@@ -5,8 +5,8 @@
 // outage every 5 minutes. Then it checks what a user would: the box is still up, every seq
 // arrived in order, the page still shows live meters, the recording holds the hour and is still
 // being written (the sim board's generator keeps time by the clock as a sound card does, also on a
-// busy machine), and RSS stayed flat: less than SOAK_GROWTH_MB (2) of growth over the last half of the run (the last
-// 30 minutes of an hour). Flatness is judged on the process's anonymous memory (RssAnon: its
+// busy machine), and RSS stayed flat: less than SOAK_GROWTH_MB (2) of growth over the last half of
+// the run (the last 30 minutes of an hour). Flatness is judged on the process's anonymous memory (RssAnon: its
 // heaps); the file-backed rest is the node binary's and libraries' pages in the page cache, which
 // the kernel evicts and reloads with the whole machine's memory pressure. Both are printed.
 // Exit 1 on a failure.
